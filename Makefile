@@ -1,0 +1,33 @@
+# Two commands for a fresh machine with Python >= 3.11:  `make up`  and  `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: up test venv lint bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "backbone needs Python >= 3.11, found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -e .
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+## up: start the whole stack (embedded Redis + PostgreSQL unless REDIS_URL / DATABASE_URL are set)
+up: $(STAMP)
+	$(BIN)/backbone up
+
+## test: the full suite through tox (lint, types, import contracts, tests, coverage reports)
+test: $(STAMP)
+	$(BIN)/tox
+
+lint: $(STAMP)
+	$(BIN)/tox -e lint,static
+
+bench: $(STAMP)
+	$(BIN)/backbone bench client
+
+clean:
+	rm -rf .tox .coverage .coverage.* coverage.xml htmlcov .pytest_cache .mypy_cache .ruff_cache

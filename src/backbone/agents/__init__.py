@@ -1,0 +1,1 @@
+"""The shared AI layer: CrewAI agents, tools and LLM selection (a later issue)."""

@@ -1,0 +1,1 @@
+"""The agentic AI backend (a later issue)."""

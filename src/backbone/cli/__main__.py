@@ -1,0 +1,5 @@
+"""``python -m backbone.cli``."""
+
+from backbone.cli import main
+
+main()

@@ -1,0 +1,232 @@
+"""The ``backbone`` command line: ``up``, ``serve NAME``, ``bench ...``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from backbone.cli._reports import reports_app
+
+__all__ = ["app", "bench_app", "main"]
+
+app = typer.Typer(
+    name="backbone",
+    help="Run the backbone services: the whole stack (up) or one service (serve).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+bench_app = typer.Typer(help="Benchmarks against running services.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+app.add_typer(reports_app, name="reports")
+
+
+def _out() -> Console:
+    # Off a terminal rich assumes 80 columns, which would fold the table's curl commands.
+    wide = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    return Console(markup=False, width=200 if wide else None)
+
+
+def _err() -> Console:
+    return Console(stderr=True, markup=False, soft_wrap=True)
+
+
+@app.command()
+def up(
+    host: Annotated[
+        str, typer.Option(envvar="BACKBONE_HOST", help="Address the services bind to.")
+    ] = "127.0.0.1",
+    data_dir: Annotated[
+        Path,
+        typer.Option(
+            envvar="BACKBONE_DATA_DIR",
+            help="Where embedded Redis / PostgreSQL keep data, and logs.",
+        ),
+    ] = Path(".backbone"),
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Start only these (services or redis / postgres) and what they need; repeatable."
+        ),
+    ] = None,
+    port_offset: Annotated[
+        int,
+        typer.Option(
+            envvar="BACKBONE_PORT_OFFSET",
+            help="Added to every default port (BACKBONE_<NAME>_PORT wins).",
+        ),
+    ] = 0,
+    ready_timeout: Annotated[
+        float, typer.Option(min=1, help="Seconds each service gets to become ready.")
+    ] = 60.0,
+    grace: Annotated[
+        float, typer.Option(min=0, help="Seconds each process gets to stop before SIGKILL.")
+    ] = 10.0,
+) -> None:
+    """Start Redis, PostgreSQL (embedded unless REDIS_URL / DATABASE_URL), migrations, services."""
+    from backbone.cli._services import UnknownNameError, resolve
+    from backbone.cli._up import UpOptions, run_up
+
+    names = tuple(n.strip() for item in only or () for n in item.split(",") if n.strip())
+    try:
+        resolve(names or None)
+    except UnknownNameError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--only") from None
+    options = UpOptions(
+        host=host,
+        data_dir=data_dir,
+        only=names,
+        port_offset=port_offset,
+        ready_timeout=ready_timeout,
+        grace=grace,
+    )
+    raise typer.Exit(run_up(options, out=_out(), err=_err()))
+
+
+@app.command()
+def serve(
+    name: Annotated[str, typer.Argument(help="The service, e.g. flaky.")],
+    host: Annotated[
+        str, typer.Option(envvar="BACKBONE_HOST", help="Address to bind.")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int | None, typer.Option(help="Port (default: BACKBONE_<NAME>_PORT, else the service's).")
+    ] = None,
+    log_level: Annotated[
+        str | None, typer.Option(help="Log level (default: LOG_LEVEL, else INFO).")
+    ] = None,
+    log_format: Annotated[
+        str | None, typer.Option(help="console or json (default: LOG_FORMAT, else console).")
+    ] = None,
+) -> None:
+    """Run one HTTP service in the foreground (SIGINT / SIGTERM stop it gracefully)."""
+    from backbone.cli._serve import UnknownServiceError
+    from backbone.cli._serve import serve as run_serve
+
+    err = _err()
+    try:
+        code = run_serve(
+            name, host=host, port=port, log_level=log_level, log_format=log_format, err=err
+        )
+    except UnknownServiceError as exc:
+        err.print(Text(f"backbone serve: {exc}", style="bold red"))
+        raise typer.Exit(2) from None
+    raise typer.Exit(code)
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database at DATABASE_URL to the newest schema (docker compose runs this)."""
+    from backbone.core import db
+    from backbone.core.config import CoreSettings
+
+    settings = CoreSettings()
+    if settings.database_url is None:
+        _err().print(Text("backbone migrate: set DATABASE_URL first", style="bold red"))
+        raise typer.Exit(1)
+    db.migrate(settings.database_url.get_secret_value())
+    _out().print("database migrated to the newest revision")
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            min=1, envvar="BACKBONE_REPORTS_CONCURRENCY", help="Worker processes (prefork)."
+        ),
+    ] = 2,
+    hostname: Annotated[
+        str, typer.Option(help="Celery node name, unique per worker (%h: this host's name).")
+    ] = "reports@%h",
+    events: Annotated[
+        bool, typer.Option("--events", help="Send task events (Flower's task views need them).")
+    ] = False,
+) -> None:
+    """Run the report worker (Celery) on the reports queue until SIGTERM / SIGINT.
+
+    Prefork, one job per process (prefetch 1, -O fair); no gossip, mingle, heartbeat.
+    SIGTERM or Ctrl-C: running jobs finish first (warm shutdown).
+    Needs REDIS_URL and DATABASE_URL; the log level is LOG_LEVEL's.
+
+    Flower, against the same broker (http://localhost:5555; task views need --events):
+    pip install flower && celery -A backbone.reports.worker flower
+    """
+    from backbone.cli._worker import run_worker
+
+    code = run_worker(concurrency=concurrency, hostname=hostname, events=events, err=_err())
+    raise typer.Exit(code)
+
+
+@bench_app.command("client")
+def bench_client(
+    requests: Annotated[int, typer.Option(min=1, help="Requests per round.")] = 5000,
+    rounds: Annotated[int, typer.Option(min=1, help="Rounds.")] = 5,
+) -> None:
+    """Benchmark ResilientClient against the flaky service."""
+    from backbone.cli.bench_client import bench_client as run_bench
+
+    run_bench(requests=requests, rounds=rounds)
+
+
+@bench_app.command("gateway")
+def bench_gateway(
+    duration: Annotated[int, typer.Option(min=1, help="Seconds of load per round.")] = 8,
+    connections: Annotated[int, typer.Option(min=1, help="Concurrent connections.")] = 64,
+    rounds: Annotated[int, typer.Option(min=1, help="Rounds per target (median shown).")] = 3,
+    warmup: Annotated[
+        int, typer.Option(min=0, help="Seconds of unmeasured load per target first.")
+    ] = 2,
+) -> None:
+    """Throughput, latency and CPU of the gateway vs the User Service direct (and nginx)."""
+    from backbone.cli.bench_gateway import BenchOptions
+    from backbone.cli.bench_gateway import bench_gateway as run_bench
+
+    options = BenchOptions(duration=duration, connections=connections, rounds=rounds, warmup=warmup)
+    raise typer.Exit(run_bench(options, out=_out(), err=_err()))
+
+
+@bench_app.command("reports")
+def bench_reports(
+    users: Annotated[int, typer.Option(min=1, help="Concurrent users in the latency part.")] = 50,
+    duration: Annotated[int, typer.Option(min=1, help="Seconds of measured load.")] = 10,
+    warmup: Annotated[int, typer.Option(min=0, help="Seconds of unmeasured load first.")] = 2,
+    think: Annotated[
+        float, typer.Option(min=0, help="Seconds each user pauses after an answer (0: none).")
+    ] = 1.0,
+    long_job_seconds: Annotated[
+        float, typer.Option(min=0.1, max=3600, help="How long the jobs of the busy worker take.")
+    ] = 15.0,
+    jobs: Annotated[
+        int, typer.Option(min=1, help="Zero-duration jobs per throughput round.")
+    ] = 1000,
+    rounds: Annotated[
+        int, typer.Option(min=1, help="Throughput rounds, ours and bare Celery in turn.")
+    ] = 3,
+    concurrency: Annotated[int, typer.Option(min=1, help="Processes of each worker.")] = 2,
+) -> None:
+    """Latency of the report API under load, and its job throughput vs bare Celery."""
+    from backbone.cli.bench_reports import BenchOptions
+    from backbone.cli.bench_reports import bench_reports as run_bench
+
+    options = BenchOptions(
+        users=users,
+        duration=duration,
+        warmup=warmup,
+        think=think,
+        long_job_seconds=long_job_seconds,
+        jobs=jobs,
+        rounds=rounds,
+        concurrency=concurrency,
+    )
+    raise typer.Exit(run_bench(options, out=_out(), err=_err()))
+
+
+def main() -> None:
+    """The console script's entry point."""
+    app()

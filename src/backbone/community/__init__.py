@@ -1,0 +1,1 @@
+"""The community CRM Discord bot (a later issue)."""

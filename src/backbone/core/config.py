@@ -1,0 +1,85 @@
+"""Settings shared by every service: environment, logging, data stores, request limits.
+
+Each service subclasses :class:`CoreSettings` (``class FlakySettings(CoreSettings)``)
+and exposes its own cached ``get_settings()`` dependency that tests override.
+Secrets are :class:`pydantic.SecretStr`: their ``repr`` and ``str`` show ``**********``,
+so logging a settings object never leaks them. Outside ``development`` a secret that
+is still a placeholder (``changeme``, ``secret``, an empty string...) is refused.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, Self
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+LogFormat = Literal["console", "json"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "change_me", "changethis", "secret", "placeholder", "password"}
+    | {"todo", "xxx", "default", "example"}
+)
+
+
+def is_placeholder_secret(value: str) -> bool:
+    """True when ``value`` (or the password inside a URL) is a well-known placeholder."""
+    if value.strip().lower() in PLACEHOLDER_SECRETS:
+        return True
+    if "://" not in value:
+        return False
+    try:
+        password = urlsplit(value).password
+    except ValueError:
+        return False
+    return password is not None and password.strip().lower() in PLACEHOLDER_SECRETS
+
+
+class CoreSettings(BaseSettings):
+    """What every service reads from the environment (and from ``.env``)."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", validate_default=True
+    )
+
+    environment: Environment = "development"
+    log_level: LogLevel = "INFO"
+    log_format: LogFormat = "console"
+    log_file: Path | None = None
+    redis_url: str | None = None
+    database_url: SecretStr | None = None
+    request_id_header: str = "X-Request-ID"
+    max_body_bytes: int = Field(default=1_048_576, ge=0)
+    max_header_bytes: int = Field(default=32_768, ge=1024)
+    """The request line and header section together may not be larger (431)."""
+    max_header_field_bytes: int = Field(default=8192, ge=256)
+    """One header field (name and value) may not be larger (431)."""
+    header_timeout: float = Field(default=10.0, gt=0)
+    """Seconds from a request's first byte until its headers must be complete (408)."""
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Self:
+        if self.environment == "development":
+            return self
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr) and is_placeholder_secret(value.get_secret_value()):
+                msg = f"{name} is a placeholder secret; set a real value in {self.environment}"
+                raise ValueError(msg)
+        return self
+
+
+@lru_cache
+def get_settings() -> CoreSettings:
+    """The process's core settings, read once (tests override this dependency)."""
+    return CoreSettings()

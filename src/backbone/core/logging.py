@@ -1,0 +1,102 @@
+"""Logging for every entry point: console or JSON lines, a request id on each record.
+
+:func:`configure_logging` is called once where a process starts (the CLI, a uvicorn
+factory); calling it again replaces its own handlers instead of adding more. The
+request id lives in :data:`request_id_var`, set by
+:class:`backbone.core.middleware.RequestIdMiddleware`; :class:`RequestIdFilter` copies
+it onto every record (``"-"`` outside a request). uvicorn's loggers propagate to the
+same handlers, so access lines carry the request id too.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from contextvars import ContextVar
+from logging.handlers import TimedRotatingFileHandler
+from pathlib import Path
+from typing import TextIO
+
+from pythonjsonlogger.core import RESERVED_ATTRS
+from pythonjsonlogger.json import JsonFormatter
+
+request_id_var: ContextVar[str | None] = ContextVar("backbone_request_id", default=None)
+
+CONSOLE_FORMAT = "%(asctime)s %(levelname)-8s %(name)s [%(request_id)s] %(message)s"
+JSON_FIELDS = ("asctime", "levelname", "name", "message", "request_id")
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+_OWNED = "_backbone_handler"
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds ``record.request_id`` (the current request's id, or ``"-"``) to every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not getattr(record, "request_id", None):
+            record.request_id = request_id_var.get() or "-"
+        return True
+
+
+class _CurrentStderrHandler(logging.StreamHandler[TextIO]):
+    """Writes to whatever ``sys.stderr`` is at emit time (test runners swap it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        """Ignored: the stream is always the current ``sys.stderr``."""
+
+
+def _formatter(fmt: str) -> logging.Formatter:
+    if fmt == "json":
+        return JsonFormatter(
+            list(JSON_FIELDS),
+            rename_fields={"asctime": "time", "levelname": "level"},
+            # uvicorn's ANSI-coloured duplicate of each message is noise in JSON.
+            reserved_attrs=[*RESERVED_ATTRS, "color_message"],
+        )
+    if fmt == "console":
+        return logging.Formatter(CONSOLE_FORMAT)
+    msg = f"unknown log format {fmt!r} (expected 'console' or 'json')"
+    raise ValueError(msg)
+
+
+def _handlers(file: Path | str | None) -> list[logging.Handler]:
+    handlers: list[logging.Handler] = [_CurrentStderrHandler()]
+    if file is not None:
+        path = Path(file)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(
+            TimedRotatingFileHandler(path, when="midnight", backupCount=14, encoding="utf-8")
+        )
+    return handlers
+
+
+def configure_logging(
+    *, level: str | int = "INFO", fmt: str = "console", file: Path | str | None = None
+) -> None:
+    """Send every log record (ours and uvicorn's) to stderr, and to ``file`` if given.
+
+    Idempotent: the handlers a previous call installed are closed and replaced.
+    """
+    formatter = _formatter(fmt)
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, _OWNED, False):
+            root.removeHandler(handler)
+            handler.close()
+    for handler in _handlers(file):
+        handler.setFormatter(formatter)
+        handler.addFilter(RequestIdFilter())
+        setattr(handler, _OWNED, True)
+        root.addHandler(handler)
+    root.setLevel(level.upper() if isinstance(level, str) else level)
+    for name in UVICORN_LOGGERS:
+        uvicorn_logger = logging.getLogger(name)
+        uvicorn_logger.handlers.clear()
+        uvicorn_logger.propagate = True

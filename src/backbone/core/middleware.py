@@ -1,0 +1,167 @@
+"""Pure ASGI middleware shared by every service (no ``BaseHTTPMiddleware``: it buffers
+and breaks streaming).
+
+- :class:`RequestIdMiddleware`: keeps a valid incoming ``X-Request-ID`` or makes one,
+  exposes it to logs (a contextvar) and to handlers (``scope["state"]``), and returns it
+  on every response.
+- :class:`BodySizeLimitMiddleware`: 413 problem+json for bodies over the limit, whether
+  declared by ``Content-Length`` or discovered while a chunked body is read.
+- :class:`UnhandledErrorMiddleware`: the innermost safety net; an exception that escaped
+  every handler becomes a logged 500 problem+json, and the process keeps serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from backbone.core.logging import request_id_var
+from backbone.core.problems import REQUEST_ID_STATE_KEY, problem_response
+
+logger = logging.getLogger(__name__)
+
+REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def new_request_id() -> str:
+    """A fresh request id (uuid4, hex)."""
+    return uuid.uuid4().hex
+
+
+def _path(scope: Scope) -> str:
+    return str(scope.get("root_path", "")) + str(scope.get("path", ""))
+
+
+class RequestIdMiddleware:
+    """Gives every HTTP request an id, in its logs and in its response headers."""
+
+    def __init__(self, app: ASGIApp, *, header: str = "X-Request-ID") -> None:
+        self.app = app
+        self.header = header
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get(self.header)
+        valid = incoming is not None and REQUEST_ID_PATTERN.fullmatch(incoming)
+        request_id = incoming if valid and incoming else new_request_id()
+        scope.setdefault("state", {})[REQUEST_ID_STATE_KEY] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[self.header] = request_id
+            await send(message)
+
+        token = request_id_var.set(request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_id_var.reset(token)
+
+
+class RequestBodyTooLarge(HTTPException):
+    """Raised from ``receive`` once a streamed body passes the limit (handled as 413)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, detail=f"The request body is larger than {limit} bytes.")
+
+
+class BodySizeLimitMiddleware:
+    """Refuses request bodies larger than ``max_body_bytes`` with 413 problem+json."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_body_bytes
+        if self._declared_length(scope) > limit:
+            await self._too_large(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise RequestBodyTooLarge(limit)
+            return message
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, watching_send)
+        except RequestBodyTooLarge:
+            if started:
+                raise
+            await self._too_large(scope, receive, send)
+
+    @staticmethod
+    def _declared_length(scope: Scope) -> int:
+        value = Headers(scope=scope).get("content-length")
+        if value is None or not value.strip().isdigit():
+            return 0
+        return int(value)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        logger.info("request_body_too_large path=%s limit=%d", _path(scope), self.max_body_bytes)
+        response = problem_response(
+            413,
+            detail=f"The request body is larger than {self.max_body_bytes} bytes.",
+            instance=_path(scope),
+            request_id=request_id_var.get(),
+            headers={"Connection": "close"},
+        )
+        await response(scope, receive, send)
+
+
+class UnhandledErrorMiddleware:
+    """Turns an exception no handler took into a logged 500 problem+json."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watching_send)
+        except Exception as exc:
+            logger.exception(
+                "unhandled_exception method=%s path=%s error=%s",
+                scope.get("method"),
+                _path(scope),
+                type(exc).__name__,
+            )
+            if started:
+                raise
+            response = problem_response(
+                500,
+                detail="An unexpected error occurred.",
+                instance=_path(scope),
+                request_id=request_id_var.get(),
+            )
+            await response(scope, receive, send)

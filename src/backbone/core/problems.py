@@ -1,0 +1,206 @@
+"""RFC 9457 problem details (``application/problem+json``) for every error a service returns.
+
+:func:`install_problem_handlers` maps every kind of failure to one shape:
+
+- :class:`ProblemError`, raised by service code, with its own status, title, headers;
+- Starlette / FastAPI ``HTTPException`` (routing 404 and 405 included, headers kept);
+- ``RequestValidationError`` → 422 with an ``errors`` list of ``{loc, msg, type}``
+  (bounded; the offending input is never echoed back);
+- anything else → 500 with a generic detail; the traceback goes to the server log only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Match
+
+from backbone.core.logging import request_id_var
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+REQUEST_ID_STATE_KEY = "request_id"
+MAX_REPORTED_ERRORS = 20
+MAX_MESSAGE_CHARS = 200
+ALLOW_CANDIDATES = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+class Problem(BaseModel):
+    """The problem details object (RFC 9457), as documented in every contract."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+class ProblemResponse(JSONResponse):
+    """A JSON response whose content type is exactly ``application/problem+json``."""
+
+    media_type = PROBLEM_MEDIA_TYPE
+
+
+class ProblemError(Exception):
+    """Raise from service code to answer with a problem+json of this status."""
+
+    def __init__(
+        self,
+        status: int,
+        *,
+        title: str | None = None,
+        detail: str | None = None,
+        type_: str = "about:blank",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.status = status
+        self.title = title or status_phrase(status)
+        self.detail = detail
+        self.type = type_
+        self.headers = dict(headers or {})
+        super().__init__(f"{self.status} {self.title}: {detail or ''}".rstrip(": "))
+
+
+def status_phrase(status: int) -> str:
+    """The reason phrase of ``status`` (``"Error"`` for a code Python does not know)."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def current_request_id(scope: Mapping[str, Any] | None = None) -> str | None:
+    """The request id of the request being served, from the log context or the scope."""
+    if request_id := request_id_var.get():
+        return request_id
+    state = scope.get("state") if scope is not None else None
+    value = state.get(REQUEST_ID_STATE_KEY) if isinstance(state, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def problem_response(
+    status: int,
+    *,
+    title: str | None = None,
+    detail: str | None = None,
+    instance: str | None = None,
+    request_id: str | None = None,
+    type_: str = "about:blank",
+    headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> ProblemResponse:
+    """Build the problem+json response; absent optional members are left out."""
+    body: dict[str, Any] = {"type": type_, "title": title or status_phrase(status)}
+    body["status"] = status
+    optional = {"detail": detail, "instance": instance, "request_id": request_id}
+    body.update({name: value for name, value in optional.items() if value is not None})
+    body.update(extra or {})
+    return ProblemResponse(body, status_code=status, headers=dict(headers or {}))
+
+
+def problem_for_request(request: Request, status: int, **kwargs: Any) -> ProblemResponse:
+    """:func:`problem_response` with ``instance`` and ``request_id`` taken from ``request``."""
+    return problem_response(
+        status,
+        instance=request.url.path,
+        request_id=current_request_id(request.scope),
+        **kwargs,
+    )
+
+
+def validation_errors(errors: Iterable[Any]) -> list[dict[str, Any]]:
+    """``{loc, msg, type}`` for at most :data:`MAX_REPORTED_ERRORS` errors, never the input."""
+    reported: list[dict[str, Any]] = []
+    for error in errors:
+        if len(reported) == MAX_REPORTED_ERRORS:
+            break
+        loc = [
+            part if isinstance(part, int) else str(part)[:MAX_MESSAGE_CHARS]
+            for part in error.get("loc", ())
+        ]
+        message = str(error.get("msg", ""))[:MAX_MESSAGE_CHARS]
+        reported.append({"loc": loc, "msg": message, "type": str(error.get("type", ""))})
+    return reported
+
+
+async def _problem_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ProblemError)  # noqa: S101 - registered for ProblemError only
+    return problem_for_request(
+        request, exc.status, title=exc.title, detail=exc.detail, type_=exc.type, headers=exc.headers
+    )
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route fully serves at this request's path (``Allow`` on 405)."""
+    allowed = []
+    for method in ALLOW_CANDIDATES:
+        probe = {**request.scope, "method": method}
+        if any(route.matches(probe)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
+async def _http_exception_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for it only
+    headers = dict(exc.headers or {})
+    if exc.status_code < 400:
+        return Response(status_code=exc.status_code, headers=headers)
+    if exc.status_code == 405 and (methods := allowed_methods(request)):
+        # Routing names only the first route that matched the path; list them all.
+        headers["Allow"] = ", ".join(methods)
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    return problem_for_request(request, exc.status_code, detail=detail, headers=headers)
+
+
+async def _validation_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for it only
+    errors = validation_errors(exc.errors())
+    return problem_for_request(
+        request,
+        422,
+        detail="The request did not validate.",
+        extra={"errors": errors},
+    )
+
+
+async def unhandled_exception_handler(request: Request, exc: Exception) -> Response:
+    """500 problem+json with a generic detail; the traceback is logged, never returned."""
+    logger.error(
+        "unhandled_exception method=%s path=%s error=%s",
+        request.method,
+        request.url.path,
+        type(exc).__name__,
+        exc_info=(type(exc), exc, exc.__traceback__),
+        extra={"request_id": current_request_id(request.scope) or "-"},
+    )
+    return problem_for_request(request, 500, detail="An unexpected error occurred.")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Register the problem+json handlers for every error kind on ``app``."""
+    app.add_exception_handler(ProblemError, _problem_error_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(Exception, unhandled_exception_handler)
+
+
+def problem_responses(
+    statuses: Sequence[int], *, description: str = "An error, as RFC 9457 problem details."
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries declaring problem+json bodies for ``statuses``."""
+    schema = Problem.model_json_schema()
+    content = {PROBLEM_MEDIA_TYPE: {"schema": schema}}
+    return {status: {"description": description, "content": content} for status in statuses}

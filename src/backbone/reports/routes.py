@@ -1,0 +1,167 @@
+"""``/generate-report`` and ``/reports``: submit, follow, read, cancel and list report jobs."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from starlette.responses import PlainTextResponse, Response
+
+from backbone.core.problems import problem_responses
+from backbone.reports import crud, service
+from backbone.reports.deps import CeleryDep, ReportRequestDep, SessionDep, SettingsDep
+from backbone.reports.models import JobState
+from backbone.reports.schemas import (
+    MAX_LIMIT,
+    MAX_OFFSET,
+    JobAccepted,
+    JobPage,
+    JobStatus,
+    ReportRequest,
+    status_path,
+)
+
+__all__ = ["router"]
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(tags=["reports"])
+
+JobId = Annotated[uuid.UUID, Path(description="The job's id, as the 202 gave it.")]
+Limit = Annotated[
+    int, Query(ge=1, le=MAX_LIMIT, description="The largest number of items on the page.")
+]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many matching items to skip.")]
+StatusFilter = Annotated[JobState | None, Query(description="Only jobs in this state.")]
+
+Responses = dict[int | str, dict[str, Any]]
+
+_RETRY_AFTER = {"description": "Seconds to wait.", "schema": {"type": "string"}}
+VALIDATION = problem_responses([422], description="The request did not validate.")
+UNAVAILABLE: Responses = {
+    503: {
+        **problem_responses([503], description="The database or the broker is unreachable.")[503],
+        "headers": {"Retry-After": {**_RETRY_AFTER, "required": True}},
+    }
+}
+NOT_FOUND = problem_responses([404], description="No job has this id.")
+REPORT_TEXT = {"text/plain": {"schema": {"type": "string"}}}
+REQUEST_BODY = {
+    "required": False,
+    "content": {"application/json": {"schema": ReportRequest.model_json_schema()}},
+}
+
+
+def _submit_responses() -> Responses:
+    headers = {
+        "Location": {"description": "The job's status URL.", "schema": {"type": "string"}},
+        "Retry-After": _RETRY_AFTER,
+    }
+    return {
+        202: {"description": "Accepted; the job is recorded and queued.", "headers": headers},
+        **problem_responses([400], description="The body is not UTF-8."),
+        **problem_responses([413, 415]),
+        **VALIDATION,
+        **UNAVAILABLE,
+    }
+
+
+def _job_responses(ok: str, *extra: int) -> Responses:
+    return {
+        200: {"description": ok},
+        **NOT_FOUND,
+        **problem_responses(extra),
+        **VALIDATION,
+        **UNAVAILABLE,
+    }
+
+
+@router.post(
+    "/generate-report",
+    operation_id="generateReport",
+    summary="Submit a report job; answers 202 at once.",
+    status_code=202,
+    response_model=JobAccepted,
+    responses=_submit_responses(),
+    openapi_extra={"requestBody": REQUEST_BODY},
+)
+async def generate_report(
+    spec: ReportRequestDep,
+    session: SessionDep,
+    celery: CeleryDep,
+    settings: SettingsDep,
+    response: Response,
+) -> JobAccepted:
+    job = await service.create_job(session=session, celery=celery, spec=spec, queue=settings.queue)
+    logger.info("report_job_submitted job_id=%s queue=%s", job.id, settings.queue)
+    response.headers["Location"] = status_path(job.id)
+    response.headers["Retry-After"] = str(settings.retry_after)
+    return JobAccepted(job_id=job.id)
+
+
+@router.get(
+    "/reports",
+    operation_id="listReports",
+    summary="A page of jobs, newest first, optionally only those in one state.",
+    response_model=JobPage,
+    responses={200: {"description": "The page (possibly empty)."}, **VALIDATION, **UNAVAILABLE},
+)
+async def list_reports(
+    session: SessionDep, limit: Limit = 20, offset: Offset = 0, status: StatusFilter = None
+) -> JobPage:
+    jobs, total = await crud.list_jobs(session=session, status=status, limit=limit, offset=offset)
+    return JobPage.of(jobs, total=total, limit=limit, offset=offset, status=status)
+
+
+@router.get(
+    "/reports/{job_id}/status",
+    operation_id="getReportStatus",
+    summary="Where a job is: pending, in-progress, complete, failed or cancelled.",
+    response_model=JobStatus,
+    responses=_job_responses("The job's status."),
+)
+async def get_report_status(
+    job_id: JobId, session: SessionDep, settings: SettingsDep, response: Response
+) -> JobStatus:
+    status = JobStatus.of(await service.find_job(session=session, job_id=job_id))
+    if not status.final:
+        response.headers["Retry-After"] = str(settings.retry_after)
+    return status
+
+
+@router.get(
+    "/reports/{job_id}",
+    operation_id="getReport",
+    summary="The report of a complete job, as text.",
+    response_class=PlainTextResponse,
+    responses={
+        **_job_responses("The report.", 409, 410),
+        200: {
+            "description": "The report.",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        },
+    },
+)
+async def get_report(job_id: JobId, session: SessionDep, settings: SettingsDep) -> Response:
+    text = await service.read_report(
+        session=session,
+        job_id=job_id,
+        reports_dir=settings.reports_dir,
+        retry_after=settings.retry_after,
+    )
+    disposition = f'inline; filename="{job_id}.txt"'
+    return PlainTextResponse(text, headers={"Content-Disposition": disposition})
+
+
+@router.delete(
+    "/reports/{job_id}",
+    operation_id="cancelReport",
+    summary="Cancel a pending or running job.",
+    response_model=JobStatus,
+    responses=_job_responses("The job is cancelled; its status.", 409),
+)
+async def cancel_report(job_id: JobId, session: SessionDep, celery: CeleryDep) -> JobStatus:
+    job = await service.cancel_job(session=session, celery=celery, job_id=job_id)
+    return JobStatus.of(job)

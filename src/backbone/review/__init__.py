@@ -1,0 +1,1 @@
+"""The code-review agent (a later issue)."""

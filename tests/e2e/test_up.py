@@ -1,0 +1,225 @@
+"""``backbone up`` as a user runs it: start the stack, curl it, Ctrl-C, nothing left behind."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from backbone.core.embedded import find_free_port
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+
+READY = "backbone up: ready"
+PROCESSES = ("flaky", "users", "orders", "gateway", "reports", "redis", "postgres")
+
+
+@pytest.fixture
+def tmp_path() -> Iterator[Path]:
+    """A temporary directory outside pytest's basetemp, removed afterwards.
+
+    As root, the embedded PostgreSQL runs as another user who must traverse the data
+    directory's parents; every pytest session that starts re-applies mode 0700 to
+    /tmp/pytest-of-root, which would cut a concurrent test's server off its data.
+    """
+    path = Path(tempfile.mkdtemp(prefix="backbone-e2e-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@dataclass
+class Up:
+    """A running ``backbone up`` and where its output goes."""
+
+    process: subprocess.Popen[bytes]
+    stdout: Path
+    stderr: Path
+    flaky_port: int
+    ports: dict[str, int] = field(default_factory=dict)
+
+    def output(self) -> str:
+        return self.stdout.read_text() + self.stderr.read_text()
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while READY not in self.stdout.read_text():
+            code = self.process.poll()
+            assert code is None, f"backbone up exited with {code}:\n{self.output()}"
+            assert time.monotonic() < deadline, f"not ready in {timeout}s:\n{self.output()}"
+            time.sleep(0.1)
+
+    def descendants(self) -> list[psutil.Process]:
+        return psutil.Process(self.process.pid).children(recursive=True)
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    env.update(PYTHONUNBUFFERED="1", COLUMNS="200", **extra)
+    return env
+
+
+@contextlib.contextmanager
+def backbone_up(tmp_path: Path, *args: str, **env: str) -> Iterator[Up]:
+    """Run ``python -m backbone.cli up`` on free ports in ``tmp_path``; kill all it left, after."""
+    ports = {name: find_free_port() for name in PROCESSES}
+    port_env = {f"BACKBONE_{name.upper()}_PORT": str(port) for name, port in ports.items()}
+    stdout, stderr = tmp_path / "up.out", tmp_path / "up.err"
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "backbone.cli",
+                "up",
+                "--data-dir",
+                str(tmp_path / "data"),
+                *args,
+            ],
+            cwd=tmp_path,  # no stray .env
+            env=_env(**port_env, **env),
+            stdout=out,
+            stderr=err,
+        )
+    up = Up(process, stdout, stderr, ports["flaky"], ports)
+    seen: list[psutil.Process] = []
+    try:
+        yield up
+    finally:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            seen = up.descendants()
+        for proc in seen:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                proc.kill()
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+
+
+def _serving(processes: list[psutil.Process], name: str) -> psutil.Process:
+    """The ``backbone serve NAME`` process among ``processes``."""
+    for process in processes:
+        argv = process.cmdline()
+        if "serve" in argv and argv[argv.index("serve") + 1 :][:1] == [name]:
+            return process
+    raise AssertionError(f"no process serves {name}")
+
+
+def _flaky_answers(port: int) -> list[int]:
+    """The README's curl, three times, on a key no one used."""
+    url = f"http://127.0.0.1:{port}/flaky/{uuid.uuid4().hex}"
+    return [httpx.get(url, timeout=10).status_code for _ in range(3)]
+
+
+def _mocks_answer(up: Up) -> None:
+    """The table's curls for users and orders answer: John Doe and his orders."""
+    users = f"http://127.0.0.1:{up.ports['users']}/users/123"
+    orders = f"http://127.0.0.1:{up.ports['orders']}/orders?user_id=123"
+    assert f"curl -i {users}" in up.output()
+    assert f"curl -i '{orders}'" in up.output()
+    assert httpx.get(users, timeout=10).json()["name"] == "John Doe"
+    assert httpx.get(orders, timeout=10).json()["total"] >= 2
+    gateway = f"http://127.0.0.1:{up.ports['gateway']}"
+    assert f"curl -i {gateway}/users/123" in up.output()
+    # up told the gateway where the services are: it reaches them on their chosen ports.
+    assert httpx.get(f"{gateway}/users/123", timeout=10).json()["name"] == "John Doe"
+    summary = httpx.get(f"{gateway}/users/123/summary", timeout=10).json()
+    assert summary["partial"] is False
+
+
+def _report_made(up: Up) -> None:
+    """The README's curls: submit a report, poll its status until complete, download it."""
+    api = f"http://127.0.0.1:{up.ports['reports']}"
+    assert f"curl -i -X POST {api}/generate-report" in up.output()
+    submitted = httpx.post(f"{api}/generate-report", timeout=10)
+    assert submitted.status_code == 202, submitted.text
+    job_id = submitted.json()["job_id"]
+    assert submitted.headers["location"] == f"/reports/{job_id}/status"
+    deadline = time.monotonic() + 60
+    seen = []
+    while not seen or seen[-1] not in ("complete", "failed", "cancelled"):
+        assert time.monotonic() < deadline, f"job not done in 60s: {seen}\n{up.output()}"
+        status = httpx.get(f"{api}/reports/{job_id}/status", timeout=10)
+        assert status.status_code == 200, status.text
+        seen.append(status.json()["status"])
+        time.sleep(0.2)
+    assert seen[-1] == "complete", seen
+    report = httpx.get(f"{api}/reports/{job_id}", timeout=10)
+    assert report.status_code == 200
+    assert report.headers["content-type"].startswith("text/plain")
+    assert f"job: {job_id}" in report.text
+
+
+def _stop_and_check(up: Up, sig: signal.Signals) -> None:
+    children = up.descendants()
+    assert children, "up started no processes"
+    up.process.send_signal(sig)
+    assert up.process.wait(60) == 0, up.output()
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive, f"left running: {alive}"
+    assert f"{sig.name}: stopping" in up.output()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_embedded_stack_serves_flaky_and_stops_everything(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    """Without REDIS_URL / DATABASE_URL, up embeds both; flaky answers 503, 503, 200; a signal
+    stops every process it started."""
+    with backbone_up(tmp_path) as up:
+        up.wait_ready()
+        assert {"redis-server", "postgres"} <= {p.name() for p in up.descendants()}
+        assert f"curl -i http://127.0.0.1:{up.flaky_port}/flaky/demo" in up.output()
+        assert _flaky_answers(up.flaky_port) == [503, 503, 200]
+        _mocks_answer(up)
+        _stop_and_check(up, sig)
+    assert (tmp_path / "data" / "postgres" / "PG_VERSION").exists()
+
+
+def test_external_urls_start_no_servers(tmp_path: Path, redis_url: str, database_url: str) -> None:
+    """With REDIS_URL / DATABASE_URL set, up starts only the service and passes the URLs on."""
+    env = {
+        "REDIS_URL": redis_url,
+        "DATABASE_URL": database_url,
+        # A queue of its own on the shared Redis, and a job of two seconds.
+        "BACKBONE_REPORTS_QUEUE": f"e2e-up-{uuid.uuid4().hex[:8]}",
+        "BACKBONE_REPORTS_JOB_SECONDS": "2",
+    }
+    with backbone_up(tmp_path, **env) as up:
+        up.wait_ready()
+        started = up.descendants()
+        assert {p.name() for p in started} <= {"python", "python3", "python3.11", "celery"}
+        flaky = _serving(started, "flaky")
+        assert flaky.environ()["REDIS_URL"] == redis_url
+        assert "external" in up.output()
+        assert _flaky_answers(up.flaky_port) == [503, 503, 200]
+        _report_made(up)
+        assert list((tmp_path / "data" / "reports").glob("*.txt")), "report not in the data dir"
+        _stop_and_check(up, signal.SIGINT)
+
+
+def test_a_service_that_dies_stops_the_rest_with_an_error(tmp_path: Path) -> None:
+    """If a child dies unexpectedly, up says which, stops the others and exits non-zero."""
+    with backbone_up(tmp_path, "--only", "flaky", "--only", "redis") as up:
+        up.wait_ready()
+        children = up.descendants()
+        flaky = _serving(children, "flaky")
+        flaky.kill()
+        assert up.process.wait(60) == 1, up.output()
+        _, alive = psutil.wait_procs(children, timeout=10)
+        assert not alive
+        assert "flaky exited unexpectedly with code -9" in up.output()

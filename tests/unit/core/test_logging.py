@@ -1,0 +1,101 @@
+"""configure_logging: console or JSON, a request id on every line, idempotent."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from backbone.core import configure_logging
+from backbone.core.logging import _OWNED, RequestIdFilter, request_id_var
+
+
+def _owned() -> list[logging.Handler]:
+    return [h for h in logging.getLogger().handlers if getattr(h, _OWNED, False)]
+
+
+@pytest.fixture(autouse=True)
+def _restore_root() -> Iterator[None]:
+    """Leave the root logger as the test found it."""
+    root = logging.getLogger()
+    level = root.level
+    yield
+    for handler in _owned():
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(level)
+
+
+def test_configure_twice_does_not_duplicate_handlers(tmp_path: Path) -> None:
+    """Calling configure_logging again replaces its handlers instead of adding more."""
+    configure_logging(level="INFO", fmt="console", file=tmp_path / "a.log")
+    configure_logging(level="DEBUG", fmt="json", file=tmp_path / "a.log")
+    assert len(_owned()) == 2
+    configure_logging()
+    assert len(_owned()) == 1
+    assert logging.getLogger().level == logging.INFO
+
+
+def test_json_line_has_request_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A JSON log line carries the request id of the current request."""
+    log_file = tmp_path / "logs" / "service.log"
+    configure_logging(level="INFO", fmt="json", file=log_file)
+    token = request_id_var.set("req-42")
+    try:
+        logging.getLogger("backbone.test").info(
+            "order_created id=%d", 7, extra={"color_message": "x", "order": 7}
+        )
+    finally:
+        request_id_var.reset(token)
+    line = json.loads(log_file.read_text().splitlines()[-1])
+    assert line["request_id"] == "req-42"
+    assert line["message"] == "order_created id=7"
+    assert line["level"] == "INFO"
+    assert line["order"] == 7
+    assert "color_message" not in line
+    assert json.loads(capsys.readouterr().err.splitlines()[-1])["request_id"] == "req-42"
+
+
+def test_console_line_without_request(capsys: pytest.CaptureFixture[str]) -> None:
+    """Outside a request the console line shows '-' as the request id."""
+    configure_logging(level="INFO", fmt="console")
+    logging.getLogger("backbone.test").warning("hello")
+    assert "[-] hello" in capsys.readouterr().err
+
+
+def test_uvicorn_loggers_use_our_handlers() -> None:
+    """uvicorn's loggers keep no handlers of their own and propagate to ours."""
+    logging.getLogger("uvicorn.access").addHandler(logging.NullHandler())
+    configure_logging()
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        assert logging.getLogger(name).handlers == []
+        assert logging.getLogger(name).propagate is True
+
+
+def test_unknown_format_refused() -> None:
+    """An unknown format is an error, not silently console."""
+    with pytest.raises(ValueError, match="unknown log format"):
+        configure_logging(fmt="xml")
+
+
+def test_filter_keeps_explicit_request_id() -> None:
+    """A record that already names its request id keeps it."""
+    record = logging.LogRecord("n", logging.INFO, "f", 1, "m", None, None)
+    record.request_id = "given"
+    assert RequestIdFilter().filter(record)
+    assert record.request_id == "given"
+
+
+async def test_request_logs_carry_request_id(
+    app: FastAPI, client: httpx.AsyncClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Logs written while serving a request carry that request's id."""
+    configure_logging(level="INFO", fmt="json")
+    await client.get("/boom", headers={"X-Request-ID": "trace-me"})
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
+    assert any(line["request_id"] == "trace-me" for line in lines)

@@ -1,0 +1,149 @@
+"""Submitting is all or nothing: the order of insert, publish and commit, with fakes."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import pytest
+
+from backbone.reports.broker import revoke
+from backbone.reports.crud import DatabaseUnavailable
+from backbone.reports.models import Job
+from backbone.reports.queue import TASK_NAME, BrokerUnavailable
+from backbone.reports.schemas import ReportRequest
+from backbone.reports.service import create_job
+
+
+class FakeSession:
+    """Records add / flush / commit / rollback in a shared event list; fails on demand."""
+
+    def __init__(self, events: list[str], fail: dict[str, Exception] | None = None) -> None:
+        self.events = events
+        self.fail = fail or {}
+        self.added: list[Any] = []
+
+    def add(self, obj: Any) -> None:
+        self.events.append("add")
+        self.added.append(obj)
+
+    async def _step(self, name: str) -> None:
+        self.events.append(name)
+        if name in self.fail:
+            raise self.fail[name]
+
+    async def flush(self) -> None:
+        await self._step("flush")
+
+    async def commit(self) -> None:
+        await self._step("commit")
+
+    async def rollback(self) -> None:
+        await self._step("rollback")
+
+
+class FakeControl:
+    def __init__(self, events: list[str], error: Exception | None) -> None:
+        self.events = events
+        self.error = error
+
+    def revoke(self, task_id: str) -> None:
+        self.events.append(f"revoke {task_id}")
+        if self.error is not None:
+            raise self.error
+
+
+class FakeCelery:
+    """Records publishes (and revokes) in the shared event list; fails on demand."""
+
+    def __init__(self, events: list[str], error: Exception | None = None) -> None:
+        self.events = events
+        self.error = error
+        self.sent: list[dict[str, Any]] = []
+        self.control = FakeControl(events, error)
+
+    def send_task(self, name: str, **options: Any) -> None:
+        self.events.append("publish")
+        self.sent.append({"name": name, **options})
+        if self.error is not None:
+            raise self.error
+
+
+async def _create(session: FakeSession, celery: FakeCelery) -> Job:
+    return await create_job(
+        session=session,  # type: ignore[arg-type]
+        celery=celery,  # type: ignore[arg-type]
+        spec=ReportRequest(title="Q3"),
+        queue="reports",
+    )
+
+
+async def test_insert_publish_commit_in_that_order() -> None:
+    """The INSERT is sent, then the message published, then the transaction committed."""
+    events: list[str] = []
+    celery = FakeCelery(events)
+    job = await _create(FakeSession(events), celery)
+    assert events == ["add", "flush", "publish", "commit"]
+    assert job.title == "Q3"
+    assert celery.sent == [
+        {
+            "name": TASK_NAME,
+            "args": [str(job.id)],
+            "task_id": str(job.id),
+            "queue": "reports",
+            "retry": False,
+        }
+    ]
+
+
+async def test_database_down_publishes_nothing() -> None:
+    """An INSERT that cannot reach the database stops before the publish."""
+    events: list[str] = []
+    session = FakeSession(events, {"flush": ConnectionRefusedError("refused")})
+    with pytest.raises(DatabaseUnavailable):
+        await _create(session, FakeCelery(events))
+    assert events == ["add", "flush"]
+
+
+async def test_broker_down_rolls_back() -> None:
+    """A failed publish rolls the transaction back and never commits."""
+    events: list[str] = []
+    with pytest.raises(BrokerUnavailable):
+        await _create(FakeSession(events), FakeCelery(events, ConnectionError("down")))
+    assert events == ["add", "flush", "publish", "rollback"]
+
+
+async def test_broker_down_and_rollback_failing_is_still_the_broker() -> None:
+    """If the rollback fails too (connection gone), the answer is still about the broker."""
+    events: list[str] = []
+    session = FakeSession(events, {"rollback": OSError("connection lost")})
+    with pytest.raises(BrokerUnavailable):
+        await _create(session, FakeCelery(events, ConnectionError("down")))
+    assert "commit" not in events
+
+
+async def test_commit_failing_after_publish_is_database_unavailable() -> None:
+    """A commit that fails after the publish is a 503 (the worker drops the orphan message)."""
+    events: list[str] = []
+    session = FakeSession(events, {"commit": TimeoutError()})
+    with pytest.raises(DatabaseUnavailable):
+        await _create(session, FakeCelery(events))
+    assert events == ["add", "flush", "publish", "commit"]
+
+
+def test_revoke_sends_the_job_id() -> None:
+    """revoke() asks Celery to revoke the task named by the job id."""
+    events: list[str] = []
+    job_id = uuid.uuid4()
+    assert revoke(FakeCelery(events), job_id) is True  # type: ignore[arg-type]
+    assert events == [f"revoke {job_id}"]
+
+
+def test_revoke_failure_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
+    """A broker that cannot take the revoke is a warning: the row is already cancelled."""
+    job_id = uuid.uuid4()
+    with caplog.at_level(logging.WARNING):
+        sent = revoke(FakeCelery([], ConnectionError("down")), job_id)  # type: ignore[arg-type]
+    assert sent is False
+    assert f"report_revoke_failed job_id={job_id}" in caplog.text
