@@ -63,6 +63,11 @@ class ReportsSettings(CoreSettings):
         default=5.0, gt=0, le=60, validation_alias="BACKBONE_REPORTS_DATABASE_TIMEOUT"
     )
     """Seconds the API waits to connect to PostgreSQL (then 503), instead of asyncpg's 60."""
+    database_pool_size: int = Field(
+        default=20, ge=1, le=200, validation_alias="BACKBONE_REPORTS_DATABASE_POOL_SIZE"
+    )
+    """Connections the API keeps open: size it to the requests in flight. Past it, up to
+    10 more are opened and closed per request, which costs more than the request."""
 
     missing_row_retries: int = Field(
         default=5, ge=0, le=100, validation_alias="BACKBONE_REPORTS_MISSING_ROW_RETRIES"

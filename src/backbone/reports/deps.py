@@ -19,13 +19,14 @@ __all__ = ["CeleryDep", "ReportRequestDep", "SessionDep", "SettingsDep", "report
 JSON = "application/json"
 
 
-def get_reports_settings(request: Request) -> ReportsSettings:
+# Async although they do not await: FastAPI runs a plain ``def`` dependency in a thread.
+async def get_reports_settings(request: Request) -> ReportsSettings:
     """The settings the app was created with."""
     settings: ReportsSettings = request.app.state.settings
     return settings
 
 
-def get_celery(request: Request) -> Celery:
+async def get_celery(request: Request) -> Celery:
     """The app's Celery app (the publisher)."""
     celery: Celery = request.app.state.celery
     return celery

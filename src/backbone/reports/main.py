@@ -51,10 +51,14 @@ def _unavailable_handler(
     return unavailable
 
 
-def _engine(url: str, timeout: float) -> AsyncEngine:
+def _engine(url: str, timeout: float, pool_size: int) -> AsyncEngine:
     """The job table's engine: a short connect timeout, so a dead database is a quick 503."""
     return create_engine(
-        url, connect_args={"timeout": timeout, "command_timeout": timeout}, pool_timeout=timeout
+        url,
+        connect_args={"timeout": timeout, "command_timeout": timeout},
+        pool_timeout=timeout,
+        pool_size=pool_size,
+        max_overflow=10,
     )
 
 
@@ -74,7 +78,11 @@ def create_app(settings: ReportsSettings | None = None) -> FastAPI:
     if settings.database_url is None or settings.broker is None:
         raise ValueError("the report processor needs DATABASE_URL and REDIS_URL (the broker)")
     configure_logging(level=settings.log_level, fmt=settings.log_format, file=settings.log_file)
-    engine = _engine(settings.database_url.get_secret_value(), settings.database_timeout)
+    engine = _engine(
+        settings.database_url.get_secret_value(),
+        settings.database_timeout,
+        settings.database_pool_size,
+    )
     celery = create_celery(settings)
     probe = broker_probe(celery, settings.broker)
 

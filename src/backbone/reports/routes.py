@@ -94,11 +94,13 @@ async def generate_report(
     settings: SettingsDep,
     response: Response,
 ) -> JobAccepted:
-    job = await service.create_job(session=session, celery=celery, spec=spec, queue=settings.queue)
-    logger.info("report_job_submitted job_id=%s queue=%s", job.id, settings.queue)
-    response.headers["Location"] = status_path(job.id)
+    job_id = await service.create_job(
+        session=session, celery=celery, spec=spec, queue=settings.queue
+    )
+    logger.info("report_job_submitted job_id=%s queue=%s", job_id, settings.queue)
+    response.headers["Location"] = status_path(job_id)
     response.headers["Retry-After"] = str(settings.retry_after)
-    return JobAccepted(job_id=job.id)
+    return JobAccepted(job_id=job_id)
 
 
 @router.get(

@@ -3,22 +3,29 @@
 Celery delivers a job at least once, so :func:`run_job` must be safe to run any number
 of times, in any order, also while another delivery of the same job is running:
 
-1. take a PostgreSQL advisory lock named after the job, held on this connection for the
-   whole run. If another delivery holds it (``BUSY``), this one does nothing and the
-   caller retries it later: by then the holder has finished (the job is final) or its
-   process has died, which closes its connection and so frees the lock;
-2. lock the row (``FOR UPDATE``): no row means the API has not committed it (yet) and
-   the caller decides whether to retry (``MISSING``); a final state means there is
-   nothing to do (``FINAL``; a complete job whose file is gone has it written again);
+1. take a PostgreSQL advisory lock named after the job, held on this connection (a
+   session lock, across transactions) for the whole run. If another delivery holds it
+   (``BUSY``), this one does nothing and the caller retries it later: by then the
+   holder has finished (the job is final) or its process has died, which closes its
+   connection and so frees the lock;
+2. in the same transaction, lock the row (``FOR UPDATE``): no row means the API has not
+   committed it (yet) and the caller decides whether to retry (``MISSING``); a final
+   state means there is nothing to do (``FINAL``; a complete job whose file is gone has
+   it written again);
 3. count the attempt: past ``max_attempts`` the job fails, otherwise it is in progress
    (``started_at`` kept from the first attempt) and committed;
 4. work: the seed's ``time.sleep`` in steps of at most a second, writing ``progress``
    after each; a row no longer in progress (cancelled) stops the run without a report;
-5. holding the row, fix ``report_time`` once (``COALESCE``: a rerun keeps the first
-   one), write the report atomically, mark the job complete, commit.
+5. in one transaction, holding the row from its first statement: mark the job complete
+   and fix ``report_time`` once (``COALESCE``: a rerun keeps the first one), write the
+   report atomically, release the advisory lock, commit. A delivery that takes the lock
+   in between waits for the row, then finds the job complete.
 
-An exception or the soft time limit marks the job failed with a one-line reason.
-Database errors are not job failures: they propagate, and the task retries later.
+A zero-second job is two transactions (claim, finish). Round trips are what a job
+costs under load, so the lock is taken and released inside them, never in
+transactions of its own. An exception or the soft time limit marks the job failed
+with a one-line reason. Database errors are not job failures: they propagate, and
+the task retries later.
 """
 
 from __future__ import annotations
@@ -65,25 +72,59 @@ class Outcome(StrEnum):
     """No committed row (yet): nothing was done."""
 
 
+class _JobLock:
+    """The job's advisory lock on one connection: taken and released inside transactions."""
+
+    def __init__(self, conn: Connection, job_id: uuid.UUID) -> None:
+        self.conn = conn
+        self.key = _lock_key(job_id)
+        self.held = False
+
+    def take(self) -> bool:
+        """Try to take the lock (in the connection's current transaction)."""
+        self.held = bool(
+            self.conn.execute(select(func.pg_try_advisory_lock(self.key))).scalar_one()
+        )
+        return self.held
+
+    def release(self) -> None:
+        """Release it now; a session lock, so a rollback after this does not take it back."""
+        if self.held:
+            self.conn.execute(select(func.pg_advisory_unlock(self.key)))
+            self.held = False
+
+    def release_if_held(self, job_id: uuid.UUID) -> None:
+        """After a run that ended early: release it in a transaction of its own.
+
+        A connection that cannot is discarded, never pooled with the lock still held.
+        """
+        if not self.held or self.conn.invalidated:
+            return  # an invalidated connection is closed: the server dropped the lock
+        try:
+            self.conn.rollback()
+            self.release()
+            self.conn.commit()
+        except Exception:
+            logger.warning("report_job_unlock_failed job_id=%s", job_id, exc_info=True)
+            self.conn.invalidate()
+
+
 def run_job(engine: Engine, settings: ReportsSettings, job_id: uuid.UUID) -> Outcome:
     """Run one delivery of job ``job_id`` (see the module docstring); blocking."""
     with engine.connect() as conn:
-        if not _try_lock(conn, job_id):
-            return Outcome.BUSY
+        lock = _JobLock(conn, job_id)
         try:
-            return _run_locked(engine, conn, settings, job_id)
+            return _run(engine, lock, settings, job_id)
         finally:
-            _unlock(conn, job_id)
+            lock.release_if_held(job_id)
 
 
-def _run_locked(
-    engine: Engine, conn: Connection, settings: ReportsSettings, job_id: uuid.UUID
-) -> Outcome:
-    claimed = _claim(conn, settings, job_id)
+def _run(engine: Engine, lock: _JobLock, settings: ReportsSettings, job_id: uuid.UUID) -> Outcome:
+    claimed = _claim(lock, settings, job_id)
     if claimed is not None:
         return claimed
     try:
-        return _execute(conn, settings, job_id)
+        return _execute(lock, settings, job_id)
     except SoftTimeLimitExceeded:
         reason = "soft time limit exceeded: the job was stopped"
         logger.warning("report_job_time_limit job_id=%s reason=%s", job_id, reason)
@@ -92,28 +133,35 @@ def _run_locked(
             raise
         reason = short_reason(exc)
         logger.exception("report_job_error job_id=%s reason=%s", job_id, reason)
-    _rollback(conn)
+    _rollback(lock.conn)
     mark_failed(engine, job_id, reason)
     return Outcome.FAILED
 
 
-def _claim(conn: Connection, settings: ReportsSettings, job_id: uuid.UUID) -> Outcome | None:
-    """Lock the row and start this attempt; an outcome instead when there is nothing to run."""
+def _claim(lock: _JobLock, settings: ReportsSettings, job_id: uuid.UUID) -> Outcome | None:
+    """Take the lock, lock the row, start this attempt (one transaction); else an outcome."""
+    conn = lock.conn
+    if not lock.take():
+        conn.rollback()
+        return Outcome.BUSY
     row = conn.execute(
         select(JOBS.c.state, JOBS.c.attempts).where(JOBS.c.id == job_id).with_for_update()
     ).one_or_none()
     if row is None:
+        lock.release()
         conn.rollback()
         return Outcome.MISSING
     if row.state in FINAL_STATES:
         if row.state == JobState.COMPLETE:
             _ensure_report(conn, settings, job_id)
+        lock.release()
         conn.commit()
         logger.info("report_job_final job_id=%s state=%s", job_id, row.state)
         return Outcome.FINAL
     if row.attempts >= settings.max_attempts:
         reason = f"gave up after {row.attempts} attempts: each was lost (worker died or timed out)"
         _set_failed(conn, job_id, reason)
+        lock.release()
         conn.commit()
         logger.warning("report_job_gave_up job_id=%s attempts=%d", job_id, row.attempts)
         return Outcome.FAILED
@@ -133,9 +181,9 @@ def _claim(conn: Connection, settings: ReportsSettings, job_id: uuid.UUID) -> Ou
     return None
 
 
-def _execute(conn: Connection, settings: ReportsSettings, job_id: uuid.UUID) -> Outcome:
+def _execute(lock: _JobLock, settings: ReportsSettings, job_id: uuid.UUID) -> Outcome:
     started = time.monotonic()
-    if not (_work(conn, job_id, settings.job_seconds) and _finish(conn, settings, job_id)):
+    if not (_work(lock.conn, job_id, settings.job_seconds) and _finish(lock, settings, job_id)):
         logger.info("report_job_cancelled job_id=%s", job_id)
         return Outcome.CANCELLED
     logger.info("report_job_complete job_id=%s seconds=%.3f", job_id, time.monotonic() - started)
@@ -161,37 +209,43 @@ def _work(conn: Connection, job_id: uuid.UUID, seconds: float) -> bool:
     return True
 
 
-def _finish(conn: Connection, settings: ReportsSettings, job_id: uuid.UUID) -> bool:
-    """Fix the report time, write the report, mark the job complete; False if cancelled.
+def _finish(lock: _JobLock, settings: ReportsSettings, job_id: uuid.UUID) -> bool:
+    """Mark the job complete, fix the report time, write the report; False if cancelled.
 
     One transaction, holding the row from the first statement: a cancel either comes
-    first (no file is written) or finds the job complete.
+    first (no file is written) or finds the job complete. Should the write fail, the
+    transaction is rolled back and the job fails.
     """
-    fixed = _fix_report_time(conn, job_id, only_in_progress=True)
-    if fixed is None:
+    conn = lock.conn
+    done = _fix_report_time(
+        conn,
+        job_id,
+        only_in_progress=True,
+        state=JobState.COMPLETE.value,
+        progress=100,
+        finished_at=func.now(),
+        error=None,
+    )
+    if done is None:
         conn.rollback()
         return False
-    _write_report(settings, job_id, fixed)
-    conn.execute(
-        update(JOBS)
-        .where(JOBS.c.id == job_id)
-        .values(state=JobState.COMPLETE.value, progress=100, finished_at=func.now(), error=None)
-    )
+    _write_report(settings, job_id, done)
+    lock.release()
     conn.commit()
     return True
 
 
 def _fix_report_time(
-    conn: Connection, job_id: uuid.UUID, *, only_in_progress: bool
+    conn: Connection, job_id: uuid.UUID, *, only_in_progress: bool, **values: object
 ) -> Row[str, datetime] | None:
-    """Set ``report_time`` unless already set; the row's (title, report_time)."""
+    """Set ``report_time`` unless already set (and ``values``); the row's (title, report_time)."""
     where = [JOBS.c.id == job_id]
     if only_in_progress:
         where.append(JOBS.c.state == JobState.IN_PROGRESS.value)
     return conn.execute(
         update(JOBS)
         .where(*where)
-        .values(report_time=func.coalesce(JOBS.c.report_time, func.now()))
+        .values(report_time=func.coalesce(JOBS.c.report_time, func.now()), **values)
         .returning(JOBS.c.title, JOBS.c.report_time)
     ).one_or_none()
 
@@ -250,25 +304,6 @@ def _lock_key(job_id: uuid.UUID) -> int:
     """The job's advisory-lock key: both halves of the UUID folded into a signed bigint."""
     folded = int.from_bytes(job_id.bytes[:8], "big") ^ int.from_bytes(job_id.bytes[8:], "big")
     return folded - (1 << 64) if folded >= 1 << 63 else folded
-
-
-def _try_lock(conn: Connection, job_id: uuid.UUID) -> bool:
-    got = conn.execute(select(func.pg_try_advisory_lock(_lock_key(job_id)))).scalar_one()
-    conn.commit()
-    return bool(got)
-
-
-def _unlock(conn: Connection, job_id: uuid.UUID) -> None:
-    """Release the job's lock; a connection that cannot is discarded, never pooled."""
-    if conn.invalidated:
-        return  # closed: the server dropped the lock with the session
-    try:
-        conn.rollback()
-        conn.execute(select(func.pg_advisory_unlock(_lock_key(job_id))))
-        conn.commit()
-    except Exception:
-        logger.warning("report_job_unlock_failed job_id=%s", job_id, exc_info=True)
-        conn.invalidate()
 
 
 def _rollback(conn: Connection) -> None:

@@ -50,11 +50,11 @@ logger = logging.getLogger(__name__)
 
 async def create_job(
     *, session: AsyncSession, celery: Celery, spec: ReportRequest, queue: str
-) -> Job:
-    """Record the job and queue its task, all or nothing (see the module docstring)."""
-    job = await crud.insert_job(session=session, title=spec.title)
+) -> uuid.UUID:
+    """Record the job and queue its task, all or nothing (see the module docstring); its id."""
+    job_id = await crud.insert_job(session=session, title=spec.title)
     try:
-        await asyncio.to_thread(enqueue, celery, job.id, queue=queue)
+        await asyncio.to_thread(enqueue, celery, job_id, queue=queue)
     except BrokerUnavailable:
         # A connection that broke meanwhile cannot roll back; the server drops the
         # uncommitted row with the connection anyway.
@@ -62,7 +62,7 @@ async def create_job(
             await session.rollback()
         raise
     await crud.commit(session=session)
-    return job
+    return job_id
 
 
 async def find_job(*, session: AsyncSession, job_id: uuid.UUID) -> Job:

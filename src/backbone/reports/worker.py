@@ -72,9 +72,15 @@ class WorkerContext:
         return create_engine(url, **options)
 
     def start(self) -> Engine:
-        """Create this process's engine (a forked pool process must not share its parent's)."""
+        """Create this process's engine (a forked pool process must not share its parent's).
+
+        No ping before each job: it would add a round trip to every job. A connection
+        that went stale (PostgreSQL restarted) fails its job's first statement with a
+        database error instead; SQLAlchemy then discards the whole pool, and the task
+        retries the job a second later on a new connection.
+        """
         if self._engine is None:
-            self._engine = self.create_engine(pool_size=2, max_overflow=2)
+            self._engine = self.create_engine(pool_size=2, max_overflow=2, pool_pre_ping=False)
         return self._engine
 
     def stop(self) -> None:

@@ -249,7 +249,14 @@ class Reports:
             row = self.row(job_id)
             return row if row.state == state else None
 
-        return wait_for(in_state, timeout=timeout, what=f"job {job_id} to be {state}")
+        try:
+            return wait_for(in_state, timeout=timeout, what=f"job {job_id} to be {state}")
+        except AssertionError as exc:
+            # What the row and every worker said is what a failure needs to be understood.
+            logs = "\n".join(
+                f"--- worker {i}:\n{w.output()[-6000:]}" for i, w in enumerate(self.workers)
+            )
+            raise AssertionError(f"{exc}; the row: {self.row(job_id)}\n{logs}") from None
 
     def report(self, job_id: uuid.UUID) -> Path:
         """Where the job's report is (or would be)."""

@@ -259,7 +259,8 @@ def test_hard_time_limit_kill_is_delivered_again(reports: Reports) -> None:
         blocker.execute(select(JOBS.c.id).where(JOBS.c.id == job_id).with_for_update())
         worker.wait_log(f"Hard time limit (2s) exceeded for {TASK_NAME}[{job_id}]", timeout=10)
         blocker.rollback()
-    row = reports.wait_state(job_id, JobState.COMPLETE)
+    # The new delivery may find the killed one's session still holding the job: it retries.
+    row = reports.wait_state(job_id, JobState.COMPLETE, timeout=40)
     assert (row.attempts, row.error) == (2, None)
     assert f"report_job_hard_time_limit job_id={job_id}" in worker.output()
     assert_report_correct(reports, job_id)

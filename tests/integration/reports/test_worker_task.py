@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
-from sqlalchemy import Connection, create_engine, func, select
+from sqlalchemy import Connection, create_engine, event, func, select
 from sqlalchemy.exc import OperationalError
 
 from backbone.core.db import migrate, sync_database_url
@@ -59,6 +59,36 @@ def test_running_twice_leaves_one_identical_file(
     assert [p.name for p in reports.reports_dir.iterdir()] == [path.name]
     row = reports.row(job_id)
     assert (row.state, row.progress, row.attempts) == (JobState.COMPLETE, 100, 1)
+
+
+def test_a_zero_second_job_is_two_transactions_of_five_statements(
+    reports: Reports, instant: ReportsSettings
+) -> None:
+    """Round trips are what a job costs under load: claim (lock, row, start) and finish
+    (complete, unlock), each one transaction; the lock is not left held."""
+    job_id = add_job(reports)
+    statements: list[str] = []
+    commits: list[object] = []
+
+    def executed(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement.split(None, 1)[0].upper())
+
+    def committed(conn: Any) -> None:
+        commits.append(conn)
+
+    event.listen(reports.engine, "before_cursor_execute", executed)
+    event.listen(reports.engine, "commit", committed)
+    try:
+        assert run_job(reports.engine, instant, job_id) is Outcome.COMPLETE
+    finally:
+        event.remove(reports.engine, "before_cursor_execute", executed)
+        event.remove(reports.engine, "commit", committed)
+    assert statements == ["SELECT", "SELECT", "UPDATE", "UPDATE", "SELECT"]
+    assert len(commits) == 2
+    with reports.engine.connect() as conn:  # another session can take the job's lock
+        key = runner._lock_key(job_id)
+        assert conn.execute(select(func.pg_try_advisory_lock(key))).scalar_one()
+        conn.execute(select(func.pg_advisory_unlock(key)))
 
 
 def test_lost_report_of_a_complete_job_is_written_again(

@@ -10,31 +10,31 @@ import pytest
 
 from backbone.reports.broker import revoke
 from backbone.reports.crud import DatabaseUnavailable
-from backbone.reports.models import Job
 from backbone.reports.queue import TASK_NAME, BrokerUnavailable
 from backbone.reports.schemas import ReportRequest
 from backbone.reports.service import create_job
 
 
 class FakeSession:
-    """Records add / flush / commit / rollback in a shared event list; fails on demand."""
+    """Records insert / commit / rollback in a shared event list; fails on demand."""
 
     def __init__(self, events: list[str], fail: dict[str, Exception] | None = None) -> None:
         self.events = events
         self.fail = fail or {}
-        self.added: list[Any] = []
-
-    def add(self, obj: Any) -> None:
-        self.events.append("add")
-        self.added.append(obj)
+        self.inserted: list[dict[str, Any]] = []
 
     async def _step(self, name: str) -> None:
         self.events.append(name)
         if name in self.fail:
             raise self.fail[name]
 
-    async def flush(self) -> None:
-        await self._step("flush")
+    async def connection(self) -> FakeSession:
+        return self
+
+    async def execute(self, statement: Any, row: dict[str, Any]) -> None:
+        assert statement.is_insert
+        self.inserted.append(row)
+        await self._step("insert")
 
     async def commit(self) -> None:
         await self._step("commit")
@@ -70,7 +70,7 @@ class FakeCelery:
             raise self.error
 
 
-async def _create(session: FakeSession, celery: FakeCelery) -> Job:
+async def _create(session: FakeSession, celery: FakeCelery) -> uuid.UUID:
     return await create_job(
         session=session,  # type: ignore[arg-type]
         celery=celery,  # type: ignore[arg-type]
@@ -83,14 +83,16 @@ async def test_insert_publish_commit_in_that_order() -> None:
     """The INSERT is sent, then the message published, then the transaction committed."""
     events: list[str] = []
     celery = FakeCelery(events)
-    job = await _create(FakeSession(events), celery)
-    assert events == ["add", "flush", "publish", "commit"]
-    assert job.title == "Q3"
+    session = FakeSession(events)
+    job_id = await _create(session, celery)
+    assert events == ["insert", "publish", "commit"]
+    (row,) = session.inserted
+    assert (row["id"], row["title"], row["state"]) == (job_id, "Q3", "pending")
     assert celery.sent == [
         {
             "name": TASK_NAME,
-            "args": [str(job.id)],
-            "task_id": str(job.id),
+            "args": [str(job_id)],
+            "task_id": str(job_id),
             "queue": "reports",
             "retry": False,
         }
@@ -100,10 +102,10 @@ async def test_insert_publish_commit_in_that_order() -> None:
 async def test_database_down_publishes_nothing() -> None:
     """An INSERT that cannot reach the database stops before the publish."""
     events: list[str] = []
-    session = FakeSession(events, {"flush": ConnectionRefusedError("refused")})
+    session = FakeSession(events, {"insert": ConnectionRefusedError("refused")})
     with pytest.raises(DatabaseUnavailable):
         await _create(session, FakeCelery(events))
-    assert events == ["add", "flush"]
+    assert events == ["insert"]
 
 
 async def test_broker_down_rolls_back() -> None:
@@ -111,7 +113,7 @@ async def test_broker_down_rolls_back() -> None:
     events: list[str] = []
     with pytest.raises(BrokerUnavailable):
         await _create(FakeSession(events), FakeCelery(events, ConnectionError("down")))
-    assert events == ["add", "flush", "publish", "rollback"]
+    assert events == ["insert", "publish", "rollback"]
 
 
 async def test_broker_down_and_rollback_failing_is_still_the_broker() -> None:
@@ -129,7 +131,7 @@ async def test_commit_failing_after_publish_is_database_unavailable() -> None:
     session = FakeSession(events, {"commit": TimeoutError()})
     with pytest.raises(DatabaseUnavailable):
         await _create(session, FakeCelery(events))
-    assert events == ["add", "flush", "publish", "commit"]
+    assert events == ["insert", "publish", "commit"]
 
 
 def test_revoke_sends_the_job_id() -> None:
