@@ -47,7 +47,7 @@ def test_migrate_creates_alembic_version(database_url: str) -> None:
         finally:
             await conn.close()
 
-    assert asyncio.run(head()) == "0002_report_jobs"
+    assert asyncio.run(head()) == "0003_report_jobs_enqueued_at"
 
 
 async def test_migrate_is_idempotent_and_callable_from_async(database_url: str) -> None:

@@ -18,7 +18,7 @@ from celery import Celery
 
 from backbone.core.redis import check_redis, create_redis
 
-__all__ = ["BrokerProbe", "KombuProbe", "RedisProbe", "broker_probe", "revoke"]
+__all__ = ["BrokerProbe", "KombuProbe", "RedisProbe", "broker_probe", "queue_depth", "revoke"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,24 +70,26 @@ class KombuProbe:
         with self._celery.connection_for_read() as connection:
             connection.ensure_connection(max_retries=1, timeout=TIMEOUT_SECONDS)
 
-    def _depth(self, queue: str) -> int:
-        with self._celery.connection_for_read() as connection:
-            try:
-                declared = connection.default_channel.queue_declare(queue=queue, passive=True)
-            except connection.channel_errors:  # no such queue (yet): nothing waits in it
-                return 0
-            return int(declared.message_count)
-
     async def ping(self) -> None:
         """Connect once."""
         await asyncio.to_thread(self._ping)
 
     async def depth(self, queue: str) -> int:
         """The message count of a passive declaration of ``queue``."""
-        return await asyncio.to_thread(self._depth, queue)
+        return await asyncio.to_thread(queue_depth, self._celery, queue)
 
     async def aclose(self) -> None:
         """Nothing to release: each call opens and closes its own connection."""
+
+
+def queue_depth(celery: Celery, queue: str) -> int:
+    """How many messages wait in ``queue``, asked through kombu (blocking; any broker)."""
+    with celery.connection_for_read() as connection:
+        try:
+            declared = connection.default_channel.queue_declare(queue=queue, passive=True)
+        except connection.channel_errors:  # no such queue (yet): nothing waits in it
+            return 0
+        return int(declared.message_count)
 
 
 def broker_probe(celery: Celery, url: str) -> BrokerProbe:

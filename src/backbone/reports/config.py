@@ -82,6 +82,15 @@ class ReportsSettings(CoreSettings):
     )
     """Seconds between those retries."""
 
+    reconcile_interval: float = Field(
+        default=60.0, ge=0, le=86400, validation_alias="BACKBONE_REPORTS_RECONCILE_INTERVAL"
+    )
+    """Seconds between the worker's sweeps for jobs whose message is gone (0: never)."""
+    reconcile_after: float = Field(
+        default=300.0, gt=0, le=86400, validation_alias="BACKBONE_REPORTS_RECONCILE_AFTER"
+    )
+    """Seconds since a job's last publish before a sweep may publish it again."""
+
     @model_validator(mode="after")
     def _limits_fit(self) -> Self:
         if not self.job_seconds < self.soft_time_limit < self.time_limit < self.visibility_timeout:

@@ -67,14 +67,15 @@ _INSERT_JOB = sa_insert(SQLModel.metadata.tables[str(Job.__tablename__)])
 @_reaching
 async def insert_job(*, session: AsyncSession, title: str) -> uuid.UUID:
     """Insert a pending job and send the INSERT, without committing; the job's id."""
-    job_id = uuid.uuid4()
+    job_id, now = uuid.uuid4(), utcnow()
     row = {
         "id": job_id,
         "title": title,
         "state": JobState.PENDING.value,
         "progress": 0,
         "attempts": 0,
-        "created_at": utcnow(),
+        "created_at": now,
+        "enqueued_at": now,
     }
     connection = await session.connection()
     await connection.execute(_INSERT_JOB, row)

@@ -62,7 +62,10 @@ class Job(JobBase, table=True):
     """One report job."""
 
     __tablename__ = "report_jobs"
-    __table_args__ = (Index("ix_report_jobs_state_created", "state", "created_at"),)
+    __table_args__ = (
+        Index("ix_report_jobs_state_created", "state", "created_at"),
+        Index("ix_report_jobs_state_enqueued", "state", "enqueued_at"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     state: JobState = Field(default=JobState.PENDING, sa_column=Column(String(16), nullable=False))
@@ -72,6 +75,10 @@ class Job(JobBase, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
+    enqueued_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    """When the job was last handed to the broker (the reconciler's clock)."""
     started_at: datetime | None = Field(default=None, sa_column=_timestamp())
     finished_at: datetime | None = Field(default=None, sa_column=_timestamp())
     report_time: datetime | None = Field(default=None, sa_column=_timestamp())

@@ -46,7 +46,15 @@ from backbone.reports.config import ReportsSettings
 from backbone.reports.files import report_path, report_text, write_atomic
 from backbone.reports.models import FINAL_STATES, Job, JobState
 
-__all__ = ["JOBS", "Outcome", "is_database_error", "mark_failed", "run_job", "short_reason"]
+__all__ = [
+    "JOBS",
+    "Outcome",
+    "is_database_error",
+    "lock_key",
+    "mark_failed",
+    "run_job",
+    "short_reason",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +85,7 @@ class _JobLock:
 
     def __init__(self, conn: Connection, job_id: uuid.UUID) -> None:
         self.conn = conn
-        self.key = _lock_key(job_id)
+        self.key = lock_key(job_id)
         self.held = False
 
     def take(self) -> bool:
@@ -300,7 +308,7 @@ def is_database_error(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
-def _lock_key(job_id: uuid.UUID) -> int:
+def lock_key(job_id: uuid.UUID) -> int:
     """The job's advisory-lock key: both halves of the UUID folded into a signed bigint."""
     folded = int.from_bytes(job_id.bytes[:8], "big") ^ int.from_bytes(job_id.bytes[8:], "big")
     return folded - (1 << 64) if folded >= 1 << 63 else folded

@@ -12,6 +12,9 @@ message the runner could not use:
 - the database unreachable: retry with a growing countdown (a bounded number of times);
 - the hard time limit (the process running the job is killed, and Celery acknowledges
   the job): publish the job again, as if its worker had been lost.
+
+The main process also sweeps for jobs whose message is gone, and publishes them again
+(:mod:`backbone.reports.reconciler`).
 """
 
 from __future__ import annotations
@@ -31,11 +34,13 @@ from celery.signals import (
 )
 from celery.signals import worker_shutdown as worker_shutdown_signal
 from sqlalchemy import Engine, create_engine
+from sqlalchemy.pool import NullPool
 
 from backbone.core.db import sync_database_url
 from backbone.core.logging import configure_logging
 from backbone.reports.config import ReportsSettings, get_settings
 from backbone.reports.queue import TASK_NAME, BrokerUnavailable, create_celery, enqueue
+from backbone.reports.reconciler import Reconciler, reconcile
 from backbone.reports.runner import Outcome, is_database_error, run_job
 
 __all__ = [
@@ -149,10 +154,32 @@ def _announce_ready(**_: object) -> None:
     )
 
 
+_reconcilers: list[Reconciler] = []
+
+
+def _start_reconciler(**_: object) -> None:
+    """In the main process: sweep for jobs whose message is gone (a connection per sweep,
+    so that no pool process forked later shares one with this thread)."""
+    settings = context.settings
+    if settings.reconcile_interval <= 0:
+        return
+    engine = context.create_engine(poolclass=NullPool, pool_pre_ping=False)
+    reconciler = Reconciler(lambda: reconcile(engine, app, settings), settings.reconcile_interval)
+    _reconcilers.append(reconciler)
+    reconciler.start()
+
+
+def _stop_reconciler(**_: object) -> None:
+    while _reconcilers:
+        _reconcilers.pop().stop()
+
+
 setup_logging.connect(_setup_logging)
 worker_process_init.connect(_open_resources)
 worker_ready.connect(_announce_ready)
+worker_ready.connect(_start_reconciler)
 worker_process_shutdown.connect(_close_resources)
+worker_shutdown_signal.connect(_stop_reconciler)
 worker_shutdown_signal.connect(_close_resources)
 
 

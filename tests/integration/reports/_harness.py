@@ -54,6 +54,8 @@ _ENV_NAMES = {
     "missing_row_retries": "BACKBONE_REPORTS_MISSING_ROW_RETRIES",
     "missing_row_delay": "BACKBONE_REPORTS_MISSING_ROW_DELAY",
     "max_attempts": "BACKBONE_REPORTS_MAX_ATTEMPTS",
+    "reconcile_interval": "BACKBONE_REPORTS_RECONCILE_INTERVAL",
+    "reconcile_after": "BACKBONE_REPORTS_RECONCILE_AFTER",
 }
 
 
@@ -202,11 +204,16 @@ class Reports:
 
     def insert(self, conn: Connection, *, title: str = "Quarterly", **values: Any) -> uuid.UUID:
         """Insert a pending job row (as the API's ``insert_job`` does) in ``conn``'s transaction."""
-        job_id = uuid.uuid4()
-        row = {"state": JobState.PENDING.value, "progress": 0, "attempts": 0, **values}
-        conn.execute(
-            insert(JOBS).values(id=job_id, title=title, created_at=datetime.now(UTC), **row)
-        )
+        job_id, now = uuid.uuid4(), datetime.now(UTC)
+        row = {
+            "state": JobState.PENDING.value,
+            "progress": 0,
+            "attempts": 0,
+            "created_at": now,
+            "enqueued_at": now,
+            **values,
+        }
+        conn.execute(insert(JOBS).values(id=job_id, title=title, **row))
         return job_id
 
     def submit(self, *, title: str = "Quarterly", **values: Any) -> uuid.UUID:

@@ -110,13 +110,15 @@ class JobTable:
 
     async def add(self, state: str = "pending", **fields: Any) -> uuid.UUID:
         """Insert a job in ``state`` (``created_at`` and ``fields`` as given)."""
+        now = datetime.now(UTC)
         values: dict[str, Any] = {
             "id": uuid.uuid4(),
             "title": "Report",
             "state": state,
             "progress": 0,
             "attempts": 0,
-            "created_at": datetime.now(UTC),
+            "created_at": now,
+            "enqueued_at": now,
             **fields,
         }
         names = ", ".join(values)  # column names: the test's own keywords

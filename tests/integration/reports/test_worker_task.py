@@ -86,7 +86,7 @@ def test_a_zero_second_job_is_two_transactions_of_five_statements(
     assert statements == ["SELECT", "SELECT", "UPDATE", "UPDATE", "SELECT"]
     assert len(commits) == 2
     with reports.engine.connect() as conn:  # another session can take the job's lock
-        key = runner._lock_key(job_id)
+        key = runner.lock_key(job_id)
         assert conn.execute(select(func.pg_try_advisory_lock(key))).scalar_one()
         conn.execute(select(func.pg_advisory_unlock(key)))
 

@@ -142,7 +142,7 @@ def test_baseline_revision_is_head() -> None:
     from alembic.script import ScriptDirectory
 
     script = ScriptDirectory.from_config(alembic_config("postgresql://u@h/db"))
-    assert script.get_heads() == ["0002_report_jobs"]
+    assert script.get_heads() == ["0003_report_jobs_enqueued_at"]
 
 
 def test_offline_migration_sql(monkeypatch: pytest.MonkeyPatch) -> None:

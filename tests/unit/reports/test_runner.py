@@ -7,7 +7,7 @@ import uuid
 import pytest
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
-from backbone.reports.runner import _lock_key, is_database_error, short_reason
+from backbone.reports.runner import is_database_error, lock_key, short_reason
 
 
 def test_short_reason_is_one_line_with_the_type() -> None:
@@ -41,8 +41,8 @@ def test_is_database_error(error: BaseException, expected: bool) -> None:
 
 def test_lock_key_is_a_stable_signed_bigint() -> None:
     """The advisory-lock key fits PostgreSQL's bigint, is stable, and differs between jobs."""
-    keys = {_lock_key(uuid.uuid4()) for _ in range(1000)}
+    keys = {lock_key(uuid.uuid4()) for _ in range(1000)}
     assert len(keys) == 1000
     assert all(-(2**63) <= key < 2**63 for key in keys)
     job = uuid.UUID("ffffffff-ffff-4fff-3fff-000000000000")  # halves XOR to a top bit set
-    assert _lock_key(job) == _lock_key(uuid.UUID(str(job))) < 0
+    assert lock_key(job) == lock_key(uuid.UUID(str(job))) < 0
