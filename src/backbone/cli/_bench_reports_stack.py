@@ -41,8 +41,7 @@ from backbone.core.db import migrate, sync_database_url
 from backbone.core.embedded import EmbeddedPostgres, EmbeddedRedis, find_free_port, log_tail
 from backbone.reports.config import ReportsSettings
 from backbone.reports.crud import CANCEL_REASON
-from backbone.reports.models import JobState
-from backbone.reports.runner import JOBS
+from backbone.reports.models import JOBS, JobState
 
 __all__ = ["JobTable", "Names", "Rig", "Stores", "bench_stores", "forget_keys", "with_database"]
 

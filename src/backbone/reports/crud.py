@@ -15,10 +15,10 @@ from typing import ParamSpec, TypeVar
 from sqlalchemy import func
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlmodel import SQLModel, col, select, update
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backbone.reports.models import Job, JobState, utcnow
+from backbone.reports.models import JOBS, Job, JobState, utcnow
 
 __all__ = [
     "CANCEL_REASON",
@@ -61,7 +61,7 @@ def _reaching(query: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
 # A Core INSERT on the session's connection, parameters bound at execution: the ORM's
 # unit of work (an object, its state, a flush) and even an ORM-enabled INSERT cost more
 # than the rest of the submit, for a row nobody reads back in this request.
-_INSERT_JOB = sa_insert(SQLModel.metadata.tables[str(Job.__tablename__)])
+_INSERT_JOB = sa_insert(JOBS)
 
 
 @_reaching

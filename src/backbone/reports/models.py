@@ -23,7 +23,16 @@ from enum import StrEnum
 from sqlalchemy import Column, DateTime, Index, String
 from sqlmodel import Field, SQLModel
 
-__all__ = ["FINAL_STATES", "Job", "JobBase", "JobCreate", "JobPublic", "JobState", "utcnow"]
+__all__ = [
+    "FINAL_STATES",
+    "JOBS",
+    "Job",
+    "JobBase",
+    "JobCreate",
+    "JobPublic",
+    "JobState",
+    "utcnow",
+]
 
 
 def utcnow() -> datetime:
@@ -83,6 +92,10 @@ class Job(JobBase, table=True):
     finished_at: datetime | None = Field(default=None, sa_column=_timestamp())
     report_time: datetime | None = Field(default=None, sa_column=_timestamp())
     """The time written in the report, fixed once: a rerun writes the same file."""
+
+
+JOBS = SQLModel.metadata.tables[str(Job.__tablename__)]
+"""The job table, for Core statements (the worker's, and the API's INSERT)."""
 
 
 class JobPublic(JobBase):

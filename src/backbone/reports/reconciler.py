@@ -38,9 +38,9 @@ from sqlalchemy import Connection, Engine, func, select, update
 
 from backbone.reports.broker import queue_depth
 from backbone.reports.config import ReportsSettings
-from backbone.reports.models import JobState
+from backbone.reports.models import JOBS, JobState
 from backbone.reports.queue import enqueue
-from backbone.reports.runner import JOBS, lock_key
+from backbone.reports.runner import lock_key
 
 __all__ = ["BATCH", "Reconciler", "reconcile"]
 

@@ -40,14 +40,12 @@ from enum import StrEnum
 from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy import Connection, Engine, Row, func, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlmodel import SQLModel
 
 from backbone.reports.config import ReportsSettings
 from backbone.reports.files import report_path, report_text, write_atomic
-from backbone.reports.models import FINAL_STATES, Job, JobState
+from backbone.reports.models import FINAL_STATES, JOBS, JobState
 
 __all__ = [
-    "JOBS",
     "Outcome",
     "is_database_error",
     "lock_key",
@@ -58,7 +56,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-JOBS = SQLModel.metadata.tables[str(Job.__tablename__)]
 _FINAL = sorted(str(state) for state in FINAL_STATES)
 _REASON_LIMIT = 200
 
@@ -85,6 +82,7 @@ class _JobLock:
 
     def __init__(self, conn: Connection, job_id: uuid.UUID) -> None:
         self.conn = conn
+        self.job_id = job_id
         self.key = lock_key(job_id)
         self.held = False
 
@@ -101,7 +99,7 @@ class _JobLock:
             self.conn.execute(select(func.pg_advisory_unlock(self.key)))
             self.held = False
 
-    def release_if_held(self, job_id: uuid.UUID) -> None:
+    def release_if_held(self) -> None:
         """After a run that ended early: release it in a transaction of its own.
 
         A connection that cannot is discarded, never pooled with the lock still held.
@@ -113,7 +111,7 @@ class _JobLock:
             self.release()
             self.conn.commit()
         except Exception:
-            logger.warning("report_job_unlock_failed job_id=%s", job_id, exc_info=True)
+            logger.warning("report_job_unlock_failed job_id=%s", self.job_id, exc_info=True)
             self.conn.invalidate()
 
 
@@ -124,7 +122,7 @@ def run_job(engine: Engine, settings: ReportsSettings, job_id: uuid.UUID) -> Out
         try:
             return _run(engine, lock, settings, job_id)
         finally:
-            lock.release_if_held(job_id)
+            lock.release_if_held()
 
 
 def _run(engine: Engine, lock: _JobLock, settings: ReportsSettings, job_id: uuid.UUID) -> Outcome:

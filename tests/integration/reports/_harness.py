@@ -29,9 +29,8 @@ from sqlalchemy import Connection, Engine, Row, create_engine, insert, select, u
 from backbone.core.db import sync_database_url
 from backbone.reports.config import ReportsSettings
 from backbone.reports.files import report_path, report_text
-from backbone.reports.models import JobState
+from backbone.reports.models import JOBS, JobState
 from backbone.reports.queue import TASK_NAME, create_celery, enqueue
-from backbone.reports.runner import JOBS
 
 logger = logging.getLogger(__name__)
 

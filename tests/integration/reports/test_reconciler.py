@@ -57,12 +57,8 @@ def queued(reports: Reports) -> list[str]:
     """The job ids of the messages waiting in the queue."""
     return [
         message["headers"]["id"]
-        for message in map(_json, reports.redis.lrange(reports.settings.queue, 0, -1))
+        for message in map(json.loads, reports.redis.lrange(reports.settings.queue, 0, -1))
     ]
-
-
-def _json(raw: bytes) -> Any:
-    return json.loads(raw)
 
 
 def test_a_lost_pending_job_is_published_again_once(

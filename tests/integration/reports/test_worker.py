@@ -17,9 +17,8 @@ import pytest
 from sqlalchemy import select
 
 from backbone.core.db import migrate
-from backbone.reports.models import JobState
+from backbone.reports.models import JOBS, JobState
 from backbone.reports.queue import TASK_NAME
-from backbone.reports.runner import JOBS
 from tests.integration.reports._harness import Reports, WorkerProcess, reports_harness, wait_for
 
 pytestmark = pytest.mark.integration
