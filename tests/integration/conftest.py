@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from backbone.core.db import migrate
 from backbone.gateway import create_app as create_gateway
 from backbone.gateway.config import GatewaySettings
 from backbone.mocks.orders import create_app as create_orders
@@ -17,6 +16,7 @@ from backbone.reports.config import ReportsSettings
 from tests import _services
 from tests.integration._live import live_servers
 from tests.integration.gateway.conftest import GATEWAY_OPTIONS
+from tests.integration.reports._harness import migrate_reports
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +39,7 @@ def live_reports(
     its own as broker (no worker: jobs stay pending)."""
     with contextlib.ExitStack() as stack:
         database_url = stack.enter_context(_services.fresh_database(postgres_server_url))
-        migrate(database_url)
+        migrate_reports(database_url)
         settings = ReportsSettings(
             _env_file=None,  # type: ignore[call-arg]
             database_url=database_url,

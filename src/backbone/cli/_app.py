@@ -122,6 +122,7 @@ def serve(
 @app.command()
 def migrate() -> None:
     """Upgrade the database at DATABASE_URL to the newest schema (docker compose runs this)."""
+    from backbone.cli._services import migration_locations
     from backbone.core import db
     from backbone.core.config import CoreSettings
 
@@ -129,7 +130,7 @@ def migrate() -> None:
     if settings.database_url is None:
         _err().print(Text("backbone migrate: set DATABASE_URL first", style="bold red"))
         raise typer.Exit(1)
-    db.migrate(settings.database_url.get_secret_value())
+    db.migrate(settings.database_url.get_secret_value(), locations=migration_locations())
     _out().print("database migrated to the newest revision")
 
 

@@ -39,9 +39,10 @@ from backbone.cli._up import external_urls
 from backbone.cli._worker import worker_argv
 from backbone.core.db import migrate, sync_database_url
 from backbone.core.embedded import EmbeddedPostgres, EmbeddedRedis, find_free_port, log_tail
+from backbone.jobs import CANCEL_REASON, JobState
 from backbone.reports.config import ReportsSettings
-from backbone.reports.crud import CANCEL_REASON
-from backbone.reports.models import JOBS, JobState
+from backbone.reports.migrations import VERSIONS
+from backbone.reports.models import REPORT_JOBS as JOBS
 
 __all__ = ["JobTable", "Names", "Rig", "Stores", "bench_stores", "forget_keys", "with_database"]
 
@@ -161,7 +162,7 @@ def bench_stores(tmp: Path, guard: SignalGuard, names: Names) -> Iterator[Stores
         )
         database_url = stack.enter_context(_own_database(server_url, names.database))
         stack.callback(forget_keys, redis_url, names.token)
-        migrate(database_url)
+        migrate(database_url, locations=[VERSIONS])
         origin = {
             (True, True): "REDIS_URL and DATABASE_URL",
             (True, False): "REDIS_URL and embedded PostgreSQL",

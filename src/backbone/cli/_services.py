@@ -8,15 +8,18 @@ Redis and PostgreSQL (:data:`INFRASTRUCTURE`), which services list in ``needs``.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 __all__ = [
     "INFRASTRUCTURE",
     "SERVICES",
     "ServiceSpec",
     "UnknownNameError",
+    "migration_locations",
     "port_env",
     "resolve",
     "url_env",
@@ -53,6 +56,8 @@ class ServiceSpec:
     try_method: str = "GET"
     server_options: tuple[tuple[str, object], ...] = ()
     """Extra uvicorn options for ``backbone serve``, as (name, value) pairs."""
+    migrations: str | None = None
+    """The module whose ``VERSIONS`` directory holds the service's Alembic revisions."""
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name) or self.name in INFRASTRUCTURE:
@@ -117,6 +122,7 @@ SERVICES: Mapping[str, ServiceSpec] = {
         needs=frozenset({REDIS, POSTGRES}),
         try_path="/generate-report",
         try_method="POST",
+        migrations="backbone.reports.migrations",
     ),
     "reports-worker": ServiceSpec(
         name="reports-worker",
@@ -132,6 +138,12 @@ SERVICES: Mapping[str, ServiceSpec] = {
         try_path="/flaky/demo",
     ),
 }
+
+
+def migration_locations(services: Mapping[str, ServiceSpec] = SERVICES) -> list[Path]:
+    """Every service's revision directory: a database is migrated with all of them."""
+    modules = sorted({spec.migrations for spec in services.values() if spec.migrations})
+    return [Path(importlib.import_module(name).VERSIONS) for name in modules]
 
 
 def resolve(

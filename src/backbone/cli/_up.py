@@ -23,7 +23,15 @@ from rich.console import Console
 from rich.text import Text
 
 from backbone.cli._config import ConfigError, load_environment, resolve_ports
-from backbone.cli._services import POSTGRES, REDIS, ServiceSpec, port_env, resolve, url_env
+from backbone.cli._services import (
+    POSTGRES,
+    REDIS,
+    ServiceSpec,
+    migration_locations,
+    port_env,
+    resolve,
+    url_env,
+)
 from backbone.cli._supervisor import Child, SignalGuard, StopRequested, Supervisor
 from backbone.cli._table import Row, build_table, curl_command, psql_command, redis_command
 from backbone.core.config import CoreSettings
@@ -153,7 +161,7 @@ class _Stack:
 
         self.out.print("running database migrations")
         try:
-            migrate(database_url)
+            migrate(database_url, locations=migration_locations())
         except Exception as exc:
             raise StartupError(f"database migrations failed: {exc!r}") from exc
 

@@ -47,19 +47,24 @@ class CoreSettings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", validate_default=True
     )
 
-    environment: Environment = "development"
-    log_level: LogLevel = "INFO"
-    log_format: LogFormat = "console"
-    log_file: Path | None = None
-    redis_url: str | None = None
-    database_url: SecretStr | None = None
-    request_id_header: str = "X-Request-ID"
-    max_body_bytes: int = Field(default=1_048_576, ge=0)
-    max_header_bytes: int = Field(default=32_768, ge=1024)
+    # Each core setting is named by its own field name (REDIS_URL, LOG_LEVEL...): the alias
+    # keeps a subclass's ``env_prefix`` (BACKBONE_REPORTS_...) off the settings every
+    # service shares.
+    environment: Environment = Field(default="development", validation_alias="environment")
+    log_level: LogLevel = Field(default="INFO", validation_alias="log_level")
+    log_format: LogFormat = Field(default="console", validation_alias="log_format")
+    log_file: Path | None = Field(default=None, validation_alias="log_file")
+    redis_url: str | None = Field(default=None, validation_alias="redis_url")
+    database_url: SecretStr | None = Field(default=None, validation_alias="database_url")
+    request_id_header: str = Field(default="X-Request-ID", validation_alias="request_id_header")
+    max_body_bytes: int = Field(default=1_048_576, ge=0, validation_alias="max_body_bytes")
+    max_header_bytes: int = Field(default=32_768, ge=1024, validation_alias="max_header_bytes")
     """The request line and header section together may not be larger (431)."""
-    max_header_field_bytes: int = Field(default=8192, ge=256)
+    max_header_field_bytes: int = Field(
+        default=8192, ge=256, validation_alias="max_header_field_bytes"
+    )
     """One header field (name and value) may not be larger (431)."""
-    header_timeout: float = Field(default=10.0, gt=0)
+    header_timeout: float = Field(default=10.0, gt=0, validation_alias="header_timeout")
     """Seconds from a request's first byte until its headers must be complete (408)."""
 
     @field_validator("log_level", mode="before")

@@ -8,14 +8,20 @@
   (the app keeps its factory in ``app.state.session_factory``; tests override
   :func:`get_session`);
 - :func:`check_database`, a readiness check;
-- :func:`migrate`, Alembic ``upgrade head`` run programmatically (no ``alembic.ini``).
+- :func:`migrate`, Alembic ``upgrade heads`` run programmatically (no ``alembic.ini``).
+
+Core's migrations hold what core owns (the baseline); each service with tables keeps
+its revisions in a package of its own (``backbone.reports.migrations``), a branch on
+core's baseline, and whoever migrates passes their locations: every location whose
+revisions a database has seen, or Alembic cannot find its current revision.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Any
@@ -33,6 +39,7 @@ logger = logging.getLogger(__name__)
 ASYNC_SCHEME = "postgresql+asyncpg"
 SYNC_SCHEME = "postgresql+psycopg"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+CORE_VERSIONS = MIGRATIONS_DIR / "versions"
 _POSTGRES_SCHEMES = frozenset({"postgres", "postgresql"})
 
 
@@ -89,27 +96,32 @@ async def check_database(engine: AsyncEngine) -> None:
         await connection.execute(text("SELECT 1"))
 
 
-def alembic_config(database_url: str) -> Config:
-    """An Alembic config for the package's migrations, without any ``alembic.ini``."""
+def alembic_config(database_url: str, *, locations: Iterable[Path] = ()) -> Config:
+    """An Alembic config for core's migrations and ``locations``' revisions, no ``alembic.ini``."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    versions = [str(path) for path in (CORE_VERSIONS, *locations)]
+    config.set_main_option("path_separator", "os")
+    # Options go through configparser, where '%' starts an interpolation.
+    config.set_main_option("version_locations", os.pathsep.join(versions).replace("%", "%%"))
     # Passed as an attribute, not an ini option: '%' in URLs breaks configparser.
     config.attributes["database_url"] = normalize_database_url(database_url)
     return config
 
 
-def migrate(database_url: str) -> None:
-    """Upgrade the database at ``database_url`` to the newest revision (blocking).
+def migrate(database_url: str, *, locations: Iterable[Path] = ()) -> None:
+    """Upgrade the database at ``database_url`` to the newest revision of every branch (blocking).
 
+    ``locations`` are the services' revision directories (core's own are always there).
     Safe to call from a thread that runs an event loop: Alembic then runs in a worker
     thread, because the migration environment starts its own loop.
     """
-    config = alembic_config(database_url)
-    logger.info("database_migrate revision=head")
+    config = alembic_config(database_url, locations=locations)
+    logger.info("database_migrate revision=heads")
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
         return
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(command.upgrade, config, "head").result()
+        pool.submit(command.upgrade, config, "heads").result()

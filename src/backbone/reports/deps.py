@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from celery import Celery
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from backbone.core.db import SessionDep
 from backbone.core.problems import ProblemError
+from backbone.jobs import JobsApi
 from backbone.reports.config import ReportsSettings
 from backbone.reports.schemas import ReportRequest
 
-__all__ = ["CeleryDep", "ReportRequestDep", "SessionDep", "SettingsDep", "report_request"]
+__all__ = ["JobsDep", "ReportRequestDep", "SettingsDep", "report_request"]
 
 JSON = "application/json"
 
@@ -26,10 +25,10 @@ async def get_reports_settings(request: Request) -> ReportsSettings:
     return settings
 
 
-async def get_celery(request: Request) -> Celery:
-    """The app's Celery app (the publisher)."""
-    celery: Celery = request.app.state.celery
-    return celery
+async def get_jobs(request: Request) -> JobsApi:
+    """The app's report jobs: their store and queue."""
+    jobs: JobsApi = request.app.state.jobs
+    return jobs
 
 
 async def report_request(request: Request) -> ReportRequest:
@@ -61,5 +60,5 @@ async def report_request(request: Request) -> ReportRequest:
 
 
 SettingsDep = Annotated[ReportsSettings, Depends(get_reports_settings)]
-CeleryDep = Annotated[Celery, Depends(get_celery)]
+JobsDep = Annotated[JobsApi, Depends(get_jobs)]
 ReportRequestDep = Annotated[ReportRequest, Depends(report_request)]

@@ -1,10 +1,10 @@
-"""The job table: the report processor's own record of every job (never Celery's).
+"""The report job table: the layer's job columns plus a report's own (title, report time).
 
-Celery reports any id it has never seen as PENDING, so the API answers from this
-table alone: an unknown id is 404, not "pending". A row is written, and committed,
-before the 202 is sent.
+The API answers from this table alone, never from Celery (which reports any id it has
+never seen as PENDING): an unknown id is 404, not "pending". A row is written, and
+committed, before the 202 is sent.
 
-States::
+A report job's states are a job's (:mod:`backbone.jobs`) without the approval step::
 
     pending ──► in-progress ──► complete
        │             │
@@ -16,96 +16,37 @@ States::
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, Index, String
-from sqlmodel import Field, SQLModel
+from sqlalchemy import DateTime, Table
+from sqlmodel import Field
 
-__all__ = [
-    "FINAL_STATES",
-    "JOBS",
-    "Job",
-    "JobBase",
-    "JobCreate",
-    "JobPublic",
-    "JobState",
-    "utcnow",
-]
+from backbone.jobs import JobState, JobTableMixin, job_indexes
+
+__all__ = ["REPORT_JOBS", "ReportJob", "ReportState"]
 
 
-def utcnow() -> datetime:
-    """Now, timezone-aware (UTC)."""
-    return datetime.now(UTC)
+class ReportState(StrEnum):
+    """The states a report job goes through (equal to the layer's states of the same name)."""
+
+    PENDING = JobState.PENDING.value
+    IN_PROGRESS = JobState.IN_PROGRESS.value
+    COMPLETE = JobState.COMPLETE.value
+    FAILED = JobState.FAILED.value
+    CANCELLED = JobState.CANCELLED.value
 
 
-class JobState(StrEnum):
-    """Where a job is in its life."""
-
-    PENDING = "pending"
-    IN_PROGRESS = "in-progress"
-    COMPLETE = "complete"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-FINAL_STATES = frozenset({JobState.COMPLETE, JobState.FAILED, JobState.CANCELLED})
-
-
-class JobBase(SQLModel):
-    """What the client chooses."""
-
-    title: str = Field(default="Report", min_length=1, max_length=200)
-
-
-class JobCreate(JobBase):
-    """The body of ``POST /generate-report`` (every member optional)."""
-
-
-def _timestamp() -> Column[datetime]:
-    return Column(DateTime(timezone=True), nullable=True)
-
-
-class Job(JobBase, table=True):
+class ReportJob(JobTableMixin, table=True):
     """One report job."""
 
     __tablename__ = "report_jobs"
-    __table_args__ = (
-        Index("ix_report_jobs_state_created", "state", "created_at"),
-        Index("ix_report_jobs_state_enqueued", "state", "enqueued_at"),
-    )
+    __table_args__ = job_indexes("report_jobs")
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    state: JobState = Field(default=JobState.PENDING, sa_column=Column(String(16), nullable=False))
-    progress: int = Field(default=0, ge=0, le=100)
-    attempts: int = Field(default=0, ge=0)
-    error: str | None = Field(default=None, max_length=500)
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
-    enqueued_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
-    """When the job was last handed to the broker (the reconciler's clock)."""
-    started_at: datetime | None = Field(default=None, sa_column=_timestamp())
-    finished_at: datetime | None = Field(default=None, sa_column=_timestamp())
-    report_time: datetime | None = Field(default=None, sa_column=_timestamp())
+    title: str = Field(default="Report", min_length=1, max_length=200)
+    report_time: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     """The time written in the report, fixed once: a rerun writes the same file."""
 
 
-JOBS = SQLModel.metadata.tables[str(Job.__tablename__)]
-"""The job table, for Core statements (the worker's, and the API's INSERT)."""
-
-
-class JobPublic(JobBase):
-    """A job as the API shows it."""
-
-    job_id: uuid.UUID
-    status: JobState
-    progress: int
-    attempts: int
-    error: str | None
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
+REPORT_JOBS: Table = ReportJob.__table__  # type: ignore[attr-defined]
+"""The job table, for Core statements."""

@@ -9,17 +9,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from starlette.responses import PlainTextResponse, Response
 
+from backbone.core.pagination import Limit, Offset
 from backbone.core.problems import problem_responses
-from backbone.reports import crud, service
-from backbone.reports.deps import CeleryDep, ReportRequestDep, SessionDep, SettingsDep
-from backbone.reports.models import JobState
+from backbone.jobs import ANY_OWNER, JobState, cancel_job, find_job, submit_job
+from backbone.reports import service
+from backbone.reports.deps import JobsDep, ReportRequestDep, SettingsDep
+from backbone.reports.models import ReportState
 from backbone.reports.schemas import (
-    MAX_LIMIT,
-    MAX_OFFSET,
     JobAccepted,
     JobPage,
     JobStatus,
     ReportRequest,
+    page_of_jobs,
     status_path,
 )
 
@@ -30,11 +31,7 @@ logger = logging.getLogger(__name__)
 router = APIRouter(tags=["reports"])
 
 JobId = Annotated[uuid.UUID, Path(description="The job's id, as the 202 gave it.")]
-Limit = Annotated[
-    int, Query(ge=1, le=MAX_LIMIT, description="The largest number of items on the page.")
-]
-Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many matching items to skip.")]
-StatusFilter = Annotated[JobState | None, Query(description="Only jobs in this state.")]
+StatusFilter = Annotated[ReportState | None, Query(description="Only jobs in this state.")]
 
 Responses = dict[int | str, dict[str, Any]]
 
@@ -88,16 +85,10 @@ def _job_responses(ok: str, *extra: int) -> Responses:
     openapi_extra={"requestBody": REQUEST_BODY},
 )
 async def generate_report(
-    spec: ReportRequestDep,
-    session: SessionDep,
-    celery: CeleryDep,
-    settings: SettingsDep,
-    response: Response,
+    spec: ReportRequestDep, jobs: JobsDep, settings: SettingsDep, response: Response
 ) -> JobAccepted:
-    job_id = await service.create_job(
-        session=session, celery=celery, spec=spec, queue=settings.queue
-    )
-    logger.info("report_job_submitted job_id=%s queue=%s", job_id, settings.queue)
+    job_id = await submit_job(store=jobs.store, queue=jobs.queue, owner=None, title=spec.title)
+    logger.info("job_submitted kind=reports job_id=%s queue=%s", job_id, settings.queue)
     response.headers["Location"] = status_path(job_id)
     response.headers["Retry-After"] = str(settings.retry_after)
     return JobAccepted(job_id=job_id)
@@ -111,10 +102,11 @@ async def generate_report(
     responses={200: {"description": "The page (possibly empty)."}, **VALIDATION, **UNAVAILABLE},
 )
 async def list_reports(
-    session: SessionDep, limit: Limit = 20, offset: Offset = 0, status: StatusFilter = None
+    jobs: JobsDep, limit: Limit = 20, offset: Offset = 0, status: StatusFilter = None
 ) -> JobPage:
-    jobs, total = await crud.list_jobs(session=session, status=status, limit=limit, offset=offset)
-    return JobPage.of(jobs, total=total, limit=limit, offset=offset, status=status)
+    state = None if status is None else JobState(status)
+    rows, total = await jobs.store.page(owner=ANY_OWNER, state=state, limit=limit, offset=offset)
+    return page_of_jobs(rows, total=total, limit=limit, offset=offset, status=status)
 
 
 @router.get(
@@ -125,9 +117,9 @@ async def list_reports(
     responses=_job_responses("The job's status."),
 )
 async def get_report_status(
-    job_id: JobId, session: SessionDep, settings: SettingsDep, response: Response
+    job_id: JobId, jobs: JobsDep, settings: SettingsDep, response: Response
 ) -> JobStatus:
-    status = JobStatus.of(await service.find_job(session=session, job_id=job_id))
+    status = JobStatus.of(await find_job(store=jobs.store, job_id=job_id, owner=ANY_OWNER))
     if not status.final:
         response.headers["Retry-After"] = str(settings.retry_after)
     return status
@@ -146,9 +138,9 @@ async def get_report_status(
         },
     },
 )
-async def get_report(job_id: JobId, session: SessionDep, settings: SettingsDep) -> Response:
+async def get_report(job_id: JobId, jobs: JobsDep, settings: SettingsDep) -> Response:
     text = await service.read_report(
-        session=session,
+        store=jobs.store,
         job_id=job_id,
         reports_dir=settings.reports_dir,
         retry_after=settings.retry_after,
@@ -164,6 +156,6 @@ async def get_report(job_id: JobId, session: SessionDep, settings: SettingsDep) 
     response_model=JobStatus,
     responses=_job_responses("The job is cancelled; its status.", 409),
 )
-async def cancel_report(job_id: JobId, session: SessionDep, celery: CeleryDep) -> JobStatus:
-    job = await service.cancel_job(session=session, celery=celery, job_id=job_id)
+async def cancel_report(job_id: JobId, jobs: JobsDep) -> JobStatus:
+    job = await cancel_job(store=jobs.store, queue=jobs.queue, job_id=job_id, owner=ANY_OWNER)
     return JobStatus.of(job)

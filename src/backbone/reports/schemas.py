@@ -3,29 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
-from urllib.parse import urlencode
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import Row
 
-from backbone.reports.models import FINAL_STATES, Job, JobPublic, JobState
+from backbone.core.pagination import Page
+from backbone.jobs import CANCELLABLE_STATES, FINAL_STATES, JobState
+from backbone.reports.models import ReportState
 
 __all__ = [
-    "MAX_LIMIT",
-    "MAX_OFFSET",
     "JobAccepted",
     "JobLinks",
     "JobPage",
     "JobStatus",
     "ReportRequest",
+    "page_of_jobs",
     "report_path",
     "status_path",
 ]
-
-MAX_LIMIT = 100
-MAX_OFFSET = 1_000_000
-CANCELLABLE = frozenset({JobState.PENDING, JobState.IN_PROGRESS})
-
 
 # No control characters (PostgreSQL cannot store NUL). Bodies are parsed as JSON by
 # pydantic, which refuses a lone surrogate escape ("\ud800") before this is checked.
@@ -67,15 +65,24 @@ class JobLinks(BaseModel):
     cancel: str | None = Field(description="Set while the job can be cancelled.")
 
 
-class JobStatus(JobPublic):
-    """A job as ``/reports/{job_id}/status`` shows it."""
+class JobStatus(BaseModel):
+    """A report job as the API shows it."""
 
+    job_id: uuid.UUID
+    title: str
+    status: ReportState
+    progress: int
+    attempts: int
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
     links: JobLinks
 
     @classmethod
-    def of(cls, job: Job) -> JobStatus:
-        """The status of ``job``, as read from the table."""
-        state = JobState(job.state)
+    def of(cls, job: Row[Any]) -> JobStatus:
+        """The status of ``job``, a row of the job table."""
+        state = ReportState(job.state)
         return cls(
             job_id=job.id,
             title=job.title,
@@ -88,37 +95,27 @@ class JobStatus(JobPublic):
             finished_at=job.finished_at,
             links=JobLinks(
                 status=status_path(job.id),
-                report=report_path(job.id) if state is JobState.COMPLETE else None,
-                cancel=report_path(job.id) if state in CANCELLABLE else None,
+                report=report_path(job.id) if state is ReportState.COMPLETE else None,
+                cancel=report_path(job.id) if JobState(state) in CANCELLABLE_STATES else None,
             ),
         )
 
     @property
     def final(self) -> bool:
         """True once the job is complete, failed or cancelled."""
-        return self.status in FINAL_STATES
+        return JobState(self.status) in FINAL_STATES
 
 
-class JobPage(BaseModel):
-    """One page of jobs, newest first."""
+JobPage = Page[JobStatus]
+"""One page of jobs, newest first."""
 
-    items: list[JobStatus] = Field(max_length=MAX_LIMIT)
-    total: int = Field(ge=0, description="How many jobs match the filters, over all pages.")
-    limit: int = Field(ge=1, le=MAX_LIMIT)
-    offset: int = Field(ge=0)
-    next: str | None = Field(
-        description="The relative URL of the next page (same filters), or null on the last."
+
+def page_of_jobs(
+    jobs: Sequence[Row[Any]], *, total: int, limit: int, offset: int, status: ReportState | None
+) -> Page[JobStatus]:
+    """The page holding ``jobs`` out of ``total``; ``next`` keeps the ``status`` filter."""
+    items = [JobStatus.of(job) for job in jobs]
+    filters = {"status": None if status is None else status.value}
+    return JobPage.of(
+        items, total=total, limit=limit, offset=offset, path="/reports", filters=filters
     )
-
-    @classmethod
-    def of(
-        cls, jobs: list[Job], *, total: int, limit: int, offset: int, status: JobState | None
-    ) -> JobPage:
-        """The page holding ``jobs`` out of ``total``; ``next`` keeps the ``status`` filter."""
-        following = None
-        if offset + limit < total and offset + limit <= MAX_OFFSET:
-            query: dict[str, object] = {} if status is None else {"status": status.value}
-            query.update(limit=limit, offset=offset + limit)
-            following = f"/reports?{urlencode(query)}"
-        items = [JobStatus.of(job) for job in jobs]
-        return cls(items=items, total=total, limit=limit, offset=offset, next=following)

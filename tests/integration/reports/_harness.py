@@ -26,11 +26,15 @@ import redis
 from celery import Celery
 from sqlalchemy import Connection, Engine, Row, create_engine, insert, select, update
 
-from backbone.core.db import sync_database_url
+from backbone.core.db import migrate, sync_database_url
+from backbone.jobs import JobRunner, JobState, Outcome
+from backbone.jobs._celery import create_celery, enqueue
 from backbone.reports.config import ReportsSettings
 from backbone.reports.files import report_path, report_text
-from backbone.reports.models import JOBS, JobState
-from backbone.reports.queue import TASK_NAME, create_celery, enqueue
+from backbone.reports.handler import ReportHandler
+from backbone.reports.kind import REPORTS, TASK_NAME
+from backbone.reports.migrations import VERSIONS
+from backbone.reports.models import REPORT_JOBS as JOBS
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +60,22 @@ _ENV_NAMES = {
     "reconcile_interval": "BACKBONE_REPORTS_RECONCILE_INTERVAL",
     "reconcile_after": "BACKBONE_REPORTS_RECONCILE_AFTER",
 }
+
+
+def migrate_reports(database_url: str) -> None:
+    """Migrate the test's database to the newest report job table."""
+    migrate(database_url, locations=[VERSIONS])
+
+
+def run_job(engine: Engine, settings: ReportsSettings, job_id: uuid.UUID) -> Outcome:
+    """One delivery of a report job in-process, as a worker's task runs it."""
+    runner = JobRunner(
+        kind=REPORTS.name,
+        table=JOBS,
+        handler=ReportHandler(settings),
+        max_attempts=settings.max_attempts,
+    )
+    return runner.run(engine, job_id)
 
 
 def wait_for(check: Callable[[], T | None], *, timeout: float, what: str) -> T:
@@ -110,7 +130,7 @@ class WorkerProcess:
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         """Wait until the worker consumes from the queue."""
-        self.wait_log("report_worker_ready", timeout=timeout)
+        self.wait_log("job_worker_ready kind=reports", timeout=timeout)
 
     def kill(self) -> None:
         """SIGKILL the worker and every process of its group (its pool processes)."""
@@ -143,7 +163,7 @@ class Reports:
         self.reports_dir = root / "reports"
         self.settings = self.make_settings()
         self.engine: Engine = create_engine(sync_database_url(database_url), pool_size=10)
-        self.celery: Celery = create_celery(self.settings)
+        self.celery: Celery = create_celery(self.settings, main="backbone.reports")
         self.redis = redis.Redis.from_url(redis_url)
         self.workers: list[WorkerProcess] = []
 
@@ -219,7 +239,7 @@ class Reports:
         """Submit a job as the API does: insert the row, publish inside the transaction, commit."""
         with self.engine.begin() as conn:
             job_id = self.insert(conn, title=title, **values)
-            enqueue(self.celery, job_id, queue=self.settings.queue)
+            enqueue(self.celery, TASK_NAME, job_id, queue=self.settings.queue)
         return job_id
 
     def publish(self, job_id: uuid.UUID, **options: Any) -> None:

@@ -21,10 +21,10 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from backbone.core import PROBLEM_MEDIA_TYPE
-from backbone.core.db import migrate
 from backbone.reports import create_app
 from backbone.reports.config import ReportsSettings
 from tests.integration.gateway._servers import closed_port_url
+from tests.integration.reports._harness import migrate_reports
 
 QUEUE = "reports-test"
 
@@ -65,7 +65,7 @@ async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def migrated_database(database_url: str) -> str:
     """The test's own database, migrated to the newest revision."""
-    migrate(database_url)
+    migrate_reports(database_url)
     return database_url
 
 

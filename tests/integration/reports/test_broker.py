@@ -7,8 +7,9 @@ import uuid
 import pytest
 from celery import Celery
 
-from backbone.reports.broker import BrokerProbe, KombuProbe, RedisProbe
-from backbone.reports.queue import create_celery, enqueue
+from backbone.jobs._broker import BrokerProbe, KombuProbe, RedisProbe
+from backbone.jobs._celery import create_celery, enqueue
+from backbone.reports.kind import TASK_NAME
 from tests.integration.reports.conftest import QUEUE, closed_redis_url, reports_settings
 
 pytestmark = pytest.mark.integration
@@ -24,13 +25,13 @@ def _probe(kind: str, url: str, celery: Celery) -> BrokerProbe:
 @pytest.mark.parametrize("kind", KINDS)
 async def test_depth_counts_waiting_messages(redis_url: str, kind: str) -> None:
     """An empty (never used) queue is 0 deep; each published job adds one."""
-    celery = create_celery(reports_settings(redis_url=redis_url))
+    celery = create_celery(reports_settings(redis_url=redis_url), main="test")
     probe = _probe(kind, redis_url, celery)
     try:
         await probe.ping()
         assert await probe.depth(QUEUE) == 0
         for _ in range(2):
-            enqueue(celery, uuid.uuid4(), queue=QUEUE)
+            enqueue(celery, TASK_NAME, uuid.uuid4(), queue=QUEUE)
         assert await probe.depth(QUEUE) == 2
         assert await probe.depth("another-queue") == 0
     finally:
@@ -42,7 +43,7 @@ async def test_depth_counts_waiting_messages(redis_url: str, kind: str) -> None:
 async def test_unreachable_broker_fails_the_ping(kind: str) -> None:
     """A broker nothing listens at fails the readiness ping."""
     url = closed_redis_url()
-    celery = create_celery(reports_settings(redis_url=url))
+    celery = create_celery(reports_settings(redis_url=url), main="test")
     probe = _probe(kind, url, celery)
     try:
         with pytest.raises(Exception, match=r"(?i)connect"):

@@ -1,17 +1,24 @@
-"""Migration 0002 creates exactly the table the model describes."""
+"""The report migrations create exactly the table the model describes, and upgrade an
+existing database from every earlier revision with its rows."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Column, Index, Integer, MetaData, Table
 from sqlalchemy.engine import Connection
 
-from backbone.core.db import create_engine
-from backbone.reports.models import Job
+from backbone.core.db import alembic_config, create_engine, migrate
+from backbone.reports.migrations import VERSIONS
+from backbone.reports.models import ReportJob
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +55,7 @@ async def _differences(database_url: str, metadata: MetaData) -> list[Any]:
 def _model_metadata() -> MetaData:
     """A metadata holding only the model's table (whatever else is imported)."""
     metadata = MetaData()
-    Job.__table__.to_metadata(metadata)  # type: ignore[attr-defined]
+    ReportJob.__table__.to_metadata(metadata)  # type: ignore[attr-defined]
     return metadata
 
 
@@ -60,13 +67,57 @@ async def test_migration_matches_the_model(migrated_database: str) -> None:
 async def test_comparison_sees_a_difference(migrated_database: str) -> None:
     """The comparison is not vacuous: a column the migration lacks is found."""
     metadata = _model_metadata()
-    metadata.tables[TABLE].append_column(Column("owner_id", Integer, nullable=True))
+    metadata.tables[TABLE].append_column(Column("priority", Integer, nullable=True))
     differences = await _differences(migrated_database, metadata)
     assert [d[0] for d in differences] == ["add_column"]
-    assert differences[0][3].name == "owner_id"
+    assert differences[0][3].name == "priority"
 
 
 async def test_comparison_sees_a_missing_table(database_url: str) -> None:
     """Before any migration the whole table is missing (so the first test means something)."""
     differences = await _differences(database_url, _model_metadata())
     assert [d[0] for d in differences][:1] == ["add_table"]
+
+
+# A job as each earlier revision stored it (0001 has no job table yet).
+_OLD_ROWS: dict[str, dict[str, Any]] = {
+    "0002_report_jobs": {"state": "complete", "progress": 100, "attempts": 1},
+    "0003_report_jobs_enqueued_at": {"state": "failed", "progress": 40, "attempts": 3},
+}
+
+
+async def _sql(database_url: str, method: str, sql: str, *args: Any) -> Any:
+    connection = await asyncpg.connect(database_url)
+    try:
+        return await getattr(connection, method)(sql, *args)
+    finally:
+        await connection.close()
+
+
+@pytest.mark.parametrize(
+    "revision", ["0001_baseline", "0002_report_jobs", "0003_report_jobs_enqueued_at"]
+)
+def test_an_existing_database_upgrades_with_its_rows(database_url: str, revision: str) -> None:
+    """A database left at an earlier revision, jobs in it, upgrades to the newest: rows kept."""
+    command.upgrade(alembic_config(database_url, locations=[VERSIONS]), revision)
+    job_id, created = uuid.uuid4(), datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    old = _OLD_ROWS.get(revision)
+    if old is not None:
+        columns = {"id": job_id, "title": "Old", "created_at": created, **old}
+        if revision == "0003_report_jobs_enqueued_at":
+            columns["enqueued_at"] = created
+        names = ", ".join(columns)
+        marks = ", ".join(f"${n}" for n in range(1, len(columns) + 1))
+        sql = f"INSERT INTO report_jobs ({names}) VALUES ({marks})"  # noqa: S608 - our names
+        asyncio.run(_sql(database_url, "execute", sql, *columns.values()))
+    migrate(database_url, locations=[VERSIONS])
+    rows = asyncio.run(_sql(database_url, "fetch", "SELECT * FROM report_jobs"))
+    if old is None:
+        assert rows == []
+    else:
+        [row] = rows
+        assert {name: row[name] for name in old} == old
+        assert (row["id"], row["title"], row["created_at"]) == (job_id, "Old", created)
+        assert row["enqueued_at"] == created
+        assert (row["owner_id"], row["result"], row["approved_at"]) == (None, None, None)
+    assert asyncio.run(_differences(database_url, _model_metadata())) == []

@@ -15,13 +15,17 @@ import pytest
 from celery import Celery
 from sqlalchemy import func, select
 
-from backbone.core.db import migrate
+from backbone.jobs import BrokerUnavailable, JobState
+from backbone.jobs._reconciler import Reconciler, reconcile
+from backbone.jobs._runner import lock_key
 from backbone.reports.config import ReportsSettings
-from backbone.reports.models import JobState
-from backbone.reports.queue import BrokerUnavailable
-from backbone.reports.reconciler import Reconciler, reconcile
-from backbone.reports.runner import lock_key
-from tests.integration.reports._harness import Reports, WorkerProcess, reports_harness
+from backbone.reports.kind import REPORTS
+from tests.integration.reports._harness import (
+    Reports,
+    WorkerProcess,
+    migrate_reports,
+    reports_harness,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +35,7 @@ LONG_AGO = datetime.now(UTC) - timedelta(hours=1)
 @pytest.fixture
 def reports(database_url: str, redis_url: str, tmp_path: Path) -> Iterator[Reports]:
     """A migrated job table, a queue, no worker unless a test starts one."""
-    migrate(database_url)
+    migrate_reports(database_url)
     stopping: list[WorkerProcess] = []
     with reports_harness(
         database_url=database_url, redis_url=redis_url, root=tmp_path, stopping=stopping
@@ -66,10 +70,10 @@ def test_a_lost_pending_job_is_published_again_once(
 ) -> None:
     """Pending, published an hour ago, queue empty: published again, and its clock reset."""
     job_id = add(reports, JobState.PENDING)
-    assert reconcile(reports.engine, reports.celery, settings) == [job_id]
+    assert reconcile(reports.engine, reports.celery, kind=REPORTS, settings=settings) == [job_id]
     assert queued(reports) == [str(job_id)]
     assert reports.row(job_id).enqueued_at > LONG_AGO + timedelta(minutes=59)
-    assert reconcile(reports.engine, reports.celery, settings) == []
+    assert reconcile(reports.engine, reports.celery, kind=REPORTS, settings=settings) == []
     assert queued(reports) == [str(job_id)]
 
 
@@ -79,7 +83,7 @@ def test_pending_jobs_wait_while_the_queue_is_not_empty(
     """A backlog is not a loss: with messages waiting, old pending jobs are left alone."""
     waiting = reports.submit()
     old = add(reports, JobState.PENDING)
-    assert reconcile(reports.engine, reports.celery, settings) == []
+    assert reconcile(reports.engine, reports.celery, kind=REPORTS, settings=settings) == []
     assert queued(reports) == [str(waiting)]
     assert reports.row(old).enqueued_at == LONG_AGO
 
@@ -95,7 +99,9 @@ def test_an_in_progress_job_nobody_runs_is_published_again(
     with reports.engine.connect() as holder:
         holder.execute(_lock(running))
         holder.commit()
-        assert reconcile(reports.engine, reports.celery, settings) == [orphan]
+        assert reconcile(reports.engine, reports.celery, kind=REPORTS, settings=settings) == [
+            orphan
+        ]
     assert str(orphan) in queued(reports)
     assert str(running) not in queued(reports)
 
@@ -106,7 +112,7 @@ def test_recent_and_final_jobs_are_left_alone(reports: Reports, settings: Report
     add(reports, JobState.IN_PROGRESS, enqueued_at=datetime.now(UTC))
     for state in (JobState.COMPLETE, JobState.FAILED, JobState.CANCELLED):
         add(reports, state)
-    assert reconcile(reports.engine, reports.celery, settings) == []
+    assert reconcile(reports.engine, reports.celery, kind=REPORTS, settings=settings) == []
     assert queued(reports) == []
 
 
@@ -118,10 +124,10 @@ def test_broker_down_changes_nothing(reports: Reports, settings: ReportsSettings
     down.conf.broker_transport_options = {"socket_connect_timeout": 1}
     broken = reports.make_settings(reconcile_after=60)
     with pytest.raises(Exception):  # noqa: B017, PT011 - kombu or redis, whichever notices first
-        reconcile(reports.engine, down, broken)
+        reconcile(reports.engine, down, kind=REPORTS, settings=broken)
     down.close()
     assert reports.row(job_id).enqueued_at == LONG_AGO
-    assert reconcile(reports.engine, reports.celery, settings) == [job_id]
+    assert reconcile(reports.engine, reports.celery, kind=REPORTS, settings=settings) == [job_id]
 
 
 def test_a_worker_runs_a_job_whose_message_was_lost(reports: Reports) -> None:
@@ -131,7 +137,7 @@ def test_a_worker_runs_a_job_whose_message_was_lost(reports: Reports) -> None:
     row = reports.wait_state(job_id, JobState.COMPLETE, timeout=30)
     assert row.attempts == 1
     assert reports.report(job_id).read_text() == reports.expected_report(job_id)
-    assert "report_job_republished job_id=" + str(job_id) in reports.workers[0].output()
+    assert "job_republished kind=reports job_id=" + str(job_id) in reports.workers[0].output()
 
 
 def test_the_thread_sweeps_until_stopped_and_survives_failures() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from backbone.reports import create_app
 from backbone.reports.config import ReportsSettings
-from backbone.reports.queue import TASK_NAME
+from backbone.reports.kind import TASK_NAME
 from tests.integration.reports.conftest import (
     JobTable,
     Queue,

@@ -16,10 +16,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from backbone.core.db import migrate
-from backbone.reports.models import JOBS, JobState
-from backbone.reports.queue import TASK_NAME
-from tests.integration.reports._harness import Reports, WorkerProcess, reports_harness, wait_for
+from backbone.jobs import JobState
+from backbone.reports.kind import TASK_NAME
+from backbone.reports.models import REPORT_JOBS as JOBS
+from tests.integration.reports._harness import (
+    Reports,
+    WorkerProcess,
+    migrate_reports,
+    reports_harness,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +46,7 @@ def reports(
     database_url: str, redis_url: str, tmp_path: Path, stopping: list[WorkerProcess]
 ) -> Iterator[Reports]:
     """A migrated job table, a broker, a reports directory; workers told to stop afterwards."""
-    migrate(database_url)
+    migrate_reports(database_url)
     with reports_harness(
         database_url=database_url, redis_url=redis_url, root=tmp_path, stopping=stopping
     ) as harness:
@@ -96,7 +102,7 @@ def test_sigkill_mid_job_is_delivered_again(reports: Reports) -> None:
 
     second = reports.start_worker()
     ready = time.monotonic() - t0
-    second.wait_log(f"report_job_started job_id={job_id} attempt=2", timeout=30)
+    second.wait_log(f"job_started kind=reports job_id={job_id} attempt=2", timeout=30)
     redelivered = time.monotonic() - t0
     row = reports.wait_state(job_id, JobState.COMPLETE, timeout=15)
     done = time.monotonic() - t0
@@ -134,13 +140,13 @@ def test_same_job_enqueued_twice_runs_once(reports: Reports) -> None:
     job_id = reports.submit()
     reports.publish(job_id)
     row = reports.wait_state(job_id, JobState.COMPLETE)
-    output = worker.wait_log(f"report_job_busy job_id={job_id}")
-    assert output.count(f"report_job_started job_id={job_id}") == 1
+    output = worker.wait_log(f"job_busy kind=reports job_id={job_id}")
+    assert output.count(f"job_started kind=reports job_id={job_id}") == 1
     first = reports.report(job_id).read_bytes()
     mtime = reports.report(job_id).stat().st_mtime_ns
 
     reports.publish(job_id)
-    worker.wait_log(f"report_job_final job_id={job_id} state=complete")
+    worker.wait_log(f"job_final kind=reports job_id={job_id} state=complete")
     assert reports.report(job_id).read_bytes() == first
     assert reports.report(job_id).stat().st_mtime_ns == mtime
     assert reports.row(job_id).attempts == row.attempts == 1
@@ -174,7 +180,7 @@ def test_cancelled_job_is_never_run(reports: Reports) -> None:
     """A job cancelled before a worker gets to it is acknowledged and never run."""
     worker = reports.start_worker()
     job_id = reports.submit(state=JobState.CANCELLED.value)
-    worker.wait_log(f"report_job_final job_id={job_id} state=cancelled")
+    worker.wait_log(f"job_final kind=reports job_id={job_id} state=cancelled")
     row = reports.row(job_id)
     assert (row.state, row.attempts, row.started_at) == (JobState.CANCELLED, 0, None)
     assert not reports.report(job_id).exists()
@@ -189,7 +195,7 @@ def test_cancel_stops_a_running_job(reports: Reports) -> None:
     job_id = reports.submit()
     reports.wait_state(job_id, JobState.IN_PROGRESS)
     reports.set_state(job_id, JobState.CANCELLED)
-    worker.wait_log(f"report_job_cancelled job_id={job_id}", timeout=5)
+    worker.wait_log(f"job_cancelled_while_running kind=reports job_id={job_id}", timeout=5)
     row = reports.row(job_id)
     assert (row.state, row.attempts, row.report_time) == (JobState.CANCELLED, 1, None)
     assert row.progress < 100
@@ -203,7 +209,7 @@ def test_row_committed_late_still_runs(reports: Reports) -> None:
     with reports.engine.begin() as conn:
         job_id = reports.insert(conn)
         reports.publish(job_id)
-        worker.wait_log(f"report_job_not_committed job_id={job_id} retry=1")
+        worker.wait_log(f"job_not_committed kind=reports job_id={job_id} retry=1")
     row = reports.wait_state(job_id, JobState.COMPLETE)
     assert row.attempts == 1
     assert_report_correct(reports, job_id)
@@ -215,9 +221,9 @@ def test_row_never_committed_is_dropped(reports: Reports) -> None:
     with reports.engine.connect() as conn:
         job_id = reports.insert(conn)
         reports.publish(job_id)
-        output = worker.wait_log(f"report_job_dropped job_id={job_id}")
+        output = worker.wait_log(f"job_dropped kind=reports job_id={job_id}")
         conn.rollback()
-    assert output.count(f"report_job_not_committed job_id={job_id}") == 3
+    assert output.count(f"job_not_committed kind=reports job_id={job_id}") == 3
     assert "no committed row after 3 retries" in output
     assert not reports.report(job_id).exists()
     assert reports.rows() == []
@@ -228,7 +234,7 @@ def test_malformed_job_id_is_dropped(reports: Reports) -> None:
     """A message whose job id is not a UUID is acknowledged and dropped, with a warning."""
     worker = reports.start_worker()
     reports.celery.send_task(TASK_NAME, args=["../etc/passwd"], queue=reports.settings.queue)
-    worker.wait_log("report_job_dropped job_id='../etc/passwd' reason=not a UUID")
+    worker.wait_log("job_dropped kind=reports job_id='../etc/passwd' reason=not a UUID")
     wait_for(reports.queue_is_empty, timeout=5, what="the message to be dropped")
     assert not reports.reports_dir.exists()
 
@@ -261,7 +267,7 @@ def test_hard_time_limit_kill_is_delivered_again(reports: Reports) -> None:
     # The new delivery may find the killed one's session still holding the job: it retries.
     row = reports.wait_state(job_id, JobState.COMPLETE, timeout=40)
     assert (row.attempts, row.error) == (2, None)
-    assert f"report_job_hard_time_limit job_id={job_id}" in worker.output()
+    assert f"job_hard_time_limit kind=reports job_id={job_id}" in worker.output()
     assert_report_correct(reports, job_id)
     wait_for(reports.queue_is_empty, timeout=5, what="every delivery to be acknowledged")
 
@@ -270,7 +276,7 @@ def test_database_down_job_waits_for_it(reports: Reports) -> None:
     """With PostgreSQL unreachable the job is retried, not lost; a healthy worker completes it."""
     broken = reports.start_worker(database_url="postgresql://postgres@127.0.0.1:1/nowhere")
     job_id = reports.submit()
-    broken.wait_log(f"report_job_database_unavailable job_id={job_id} retry=1")
+    broken.wait_log(f"job_database_unavailable kind=reports job_id={job_id} retry=1")
     broken.terminate()
     assert broken.reap(timeout=20) == 0
     reports.start_worker()

@@ -1,4 +1,5 @@
-"""The report task's body (``runner.run_job``) in-process, against a real PostgreSQL."""
+"""The report task's body (the jobs layer's runner with the report handler) in-process,
+against a real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy import Connection, create_engine, event, func, select
 from sqlalchemy.exc import OperationalError
 
-from backbone.core.db import migrate, sync_database_url
-from backbone.reports import runner
+from backbone.core.db import sync_database_url
+from backbone.jobs import JobContext, JobState, Outcome
+from backbone.jobs._runner import is_database_error, lock_key
+from backbone.reports import handler
 from backbone.reports.config import ReportsSettings
-from backbone.reports.models import JobState
-from backbone.reports.runner import Outcome, is_database_error, run_job
-from tests.integration.reports._harness import Reports, wait_for
+from backbone.reports.handler import ReportHandler
+from tests.integration.reports._harness import Reports, migrate_reports, run_job, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +28,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def reports(database_url: str, redis_url: str, tmp_path: Path) -> Iterator[Reports]:
     """A migrated job table and a reports directory (no worker processes)."""
-    migrate(database_url)
+    migrate_reports(database_url)
     harness = Reports(database_url=database_url, redis_url=redis_url, root=tmp_path)
     yield harness
     harness.close()
@@ -86,7 +88,7 @@ def test_a_zero_second_job_is_two_transactions_of_five_statements(
     assert statements == ["SELECT", "SELECT", "UPDATE", "UPDATE", "SELECT"]
     assert len(commits) == 2
     with reports.engine.connect() as conn:  # another session can take the job's lock
-        key = runner.lock_key(job_id)
+        key = lock_key(job_id)
         assert conn.execute(select(func.pg_try_advisory_lock(key))).scalar_one()
         conn.execute(select(func.pg_advisory_unlock(key)))
 
@@ -157,7 +159,7 @@ def test_soft_time_limit_fails_the_job(
     def over_time(seconds: float) -> None:
         raise SoftTimeLimitExceeded()
 
-    monkeypatch.setattr(runner.time, "sleep", over_time)
+    monkeypatch.setattr(handler.time, "sleep", over_time)
     settings = reports.make_settings(job_seconds=1)
     job_id = add_job(reports)
     assert run_job(reports.engine, settings, job_id) is Outcome.FAILED
@@ -174,14 +176,13 @@ def test_cancelled_after_the_work_writes_nothing(
 ) -> None:
     """A cancel that lands between the last step and the report stops the job: no file."""
     job_id = add_job(reports)
-    work = runner._work
+    work = ReportHandler.run
 
-    def work_then_cancel(*args: Any) -> bool:
-        done = work(*args)
+    def work_then_cancel(self: ReportHandler, job: JobContext) -> None:
+        work(self, job)
         reports.set_state(job_id, JobState.CANCELLED)
-        return done
 
-    monkeypatch.setattr(runner, "_work", work_then_cancel)
+    monkeypatch.setattr(ReportHandler, "run", work_then_cancel)
     assert run_job(reports.engine, instant, job_id) is Outcome.CANCELLED
     row = reports.row(job_id)
     assert (row.state, row.report_time) == (JobState.CANCELLED, None)
@@ -247,7 +248,7 @@ def test_a_failure_never_overwrites_a_cancel(
         reports.set_state(job_id, JobState.CANCELLED)
         raise SoftTimeLimitExceeded()
 
-    monkeypatch.setattr(runner.time, "sleep", cancelled_then_over_time)
+    monkeypatch.setattr(handler.time, "sleep", cancelled_then_over_time)
     settings = reports.make_settings(job_seconds=1)
     assert run_job(reports.engine, settings, job_id) is Outcome.FAILED
     row = reports.row(job_id)
@@ -260,10 +261,10 @@ def test_database_error_mid_job_is_left_for_a_retry(
     """A database error during the work propagates (the task retries); the job is not failed."""
     job_id = add_job(reports)
 
-    def database_gone(*args: Any) -> bool:
+    def database_gone(self: ReportHandler, job: JobContext) -> None:
         raise OperationalError("UPDATE report_jobs", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr(runner, "_work", database_gone)
+    monkeypatch.setattr(ReportHandler, "run", database_gone)
     with pytest.raises(OperationalError):
         run_job(reports.engine, instant, job_id)
     row = reports.row(job_id)
@@ -279,14 +280,15 @@ def test_connection_lost_while_failing_still_records_the_failure(
     """The job's connection dies, then the job raises: the failure is recorded on a new one."""
     job_id = add_job(reports)
 
-    def connection_killed_then_boom(conn: Connection, *args: Any) -> bool:
+    def connection_killed_then_boom(self: ReportHandler, job: JobContext) -> None:
+        conn: Connection = job._conn  # the job's own connection, to kill its backend
         pid = conn.execute(select(func.pg_backend_pid())).scalar_one()
         conn.commit()
         with reports.engine.begin() as admin:
             admin.execute(select(func.pg_terminate_backend(pid)))
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(runner, "_work", connection_killed_then_boom)
+    monkeypatch.setattr(ReportHandler, "run", connection_killed_then_boom)
     assert run_job(reports.engine, instant, job_id) is Outcome.FAILED
     row = reports.row(job_id)
     assert (row.state, row.error) == (JobState.FAILED, "RuntimeError: boom")

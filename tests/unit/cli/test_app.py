@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from backbone.cli import app
 from backbone.cli._services import INFRASTRUCTURE, SERVICES
 from backbone.core.server import LimitedHttpToolsProtocol
+from backbone.reports.migrations import VERSIONS as REPORT_VERSIONS
 
 
 @pytest.fixture
@@ -132,13 +133,18 @@ def test_bench_client_rejects_zero_requests(runner: CliRunner) -> None:
 def test_migrate_upgrades_the_configured_database(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`migrate` runs the migrations against DATABASE_URL (what docker compose runs first)."""
-    seen: list[str] = []
-    monkeypatch.setattr("backbone.core.db.migrate", seen.append)
+    """`migrate` runs every service's migrations against DATABASE_URL (what docker compose
+    runs first)."""
+    seen: list[tuple[str, list[Path]]] = []
+
+    def migrate(url: str, *, locations: list[Path]) -> None:
+        seen.append((url, list(locations)))
+
+    monkeypatch.setattr("backbone.core.db.migrate", migrate)
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@db.example/app")
     result = runner.invoke(app, ["migrate"])
     assert result.exit_code == 0, result.output
-    assert seen == ["postgresql://u@db.example/app"]
+    assert seen == [("postgresql://u@db.example/app", [REPORT_VERSIONS])]
 
 
 def test_migrate_without_a_database_is_a_clear_error(

@@ -15,7 +15,7 @@ from backbone.core import (
     session_factory,
     sync_database_url,
 )
-from backbone.core.db import MIGRATIONS_DIR, alembic_config
+from backbone.core.db import CORE_VERSIONS, MIGRATIONS_DIR, alembic_config
 
 
 @pytest.mark.parametrize(
@@ -137,12 +137,20 @@ def test_alembic_config_points_into_package() -> None:
     assert (MIGRATIONS_DIR / "script.py.mako").is_file()
 
 
-def test_baseline_revision_is_head() -> None:
-    """The migration history is linear: exactly one head, the newest revision."""
+def test_core_holds_only_its_baseline_and_services_branch_from_it() -> None:
+    """Core's own history is its baseline; each service's revisions are a branch on it,
+    with one head each (the report processor's newest here)."""
     from alembic.script import ScriptDirectory
 
-    script = ScriptDirectory.from_config(alembic_config("postgresql://u@h/db"))
-    assert script.get_heads() == ["0003_report_jobs_enqueued_at"]
+    from backbone.cli._services import migration_locations
+
+    core = ScriptDirectory.from_config(alembic_config("postgresql://u@h/db"))
+    assert core.get_heads() == ["0001_baseline"]
+    assert [path.name for path in CORE_VERSIONS.glob("v*.py")] == ["v0001_baseline.py"]
+    everything = alembic_config("postgresql://u@h/db", locations=migration_locations())
+    script = ScriptDirectory.from_config(everything)
+    assert script.get_heads() == ["0004_report_jobs_shared_columns"]
+    assert script.get_base() == "0001_baseline"
 
 
 def test_offline_migration_sql(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 import backbone.reports
-from backbone.reports.broker import KombuProbe, RedisProbe, broker_probe
+from backbone.jobs._broker import KombuProbe, RedisProbe, broker_probe
+from backbone.jobs._celery import create_celery
 from backbone.reports.config import ReportsSettings
 from backbone.reports.main import create_app
-from backbone.reports.queue import create_celery
 
 DATABASE = "postgresql://postgres@127.0.0.1:1/none"
 
@@ -62,5 +62,5 @@ def test_package_exports_create_app_lazily() -> None:
 )
 def test_probe_follows_the_broker_scheme(url: str, kind: type) -> None:
     """Redis brokers are asked directly; any other broker through kombu."""
-    celery = create_celery(_settings(broker_url=url))
+    celery = create_celery(_settings(broker_url=url), main="test")
     assert isinstance(broker_probe(celery, url), kind)

@@ -8,14 +8,15 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from backbone.reports.models import Job, JobState
-from backbone.reports.schemas import MAX_OFFSET, JobPage, JobStatus, ReportRequest
+from backbone.core.pagination import MAX_OFFSET
+from backbone.reports.models import ReportJob, ReportState
+from backbone.reports.schemas import JobStatus, ReportRequest, page_of_jobs
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _job(state: JobState, **fields: object) -> Job:
-    return Job(id=uuid.uuid4(), title="Report", created_at=T0, **fields).model_copy(
+def _job(state: ReportState, **fields: object) -> ReportJob:
+    return ReportJob(id=uuid.uuid4(), title="Report", created_at=T0, **fields).model_copy(
         update={"state": state.value}
     )
 
@@ -53,19 +54,19 @@ def test_request_accepts_unicode_titles() -> None:
 @pytest.mark.parametrize(
     ("state", "report", "cancel", "final"),
     [
-        (JobState.PENDING, False, True, False),
-        (JobState.IN_PROGRESS, False, True, False),
-        (JobState.COMPLETE, True, False, True),
-        (JobState.FAILED, False, False, True),
-        (JobState.CANCELLED, False, False, True),
+        (ReportState.PENDING, False, True, False),
+        (ReportState.IN_PROGRESS, False, True, False),
+        (ReportState.COMPLETE, True, False, True),
+        (ReportState.FAILED, False, False, True),
+        (ReportState.CANCELLED, False, False, True),
     ],
 )
 def test_status_links_follow_the_state(
-    state: JobState, report: bool, cancel: bool, final: bool
+    state: ReportState, report: bool, cancel: bool, final: bool
 ) -> None:
     """The report link appears once complete; the cancel link while cancellable."""
     job = _job(state)
-    status = JobStatus.of(job)
+    status = JobStatus.of(job)  # type: ignore[arg-type]
     assert status.status is state
     assert status.final is final
     assert status.links.status == f"/reports/{job.id}/status"
@@ -75,26 +76,26 @@ def test_status_links_follow_the_state(
 
 def test_status_reads_a_row_as_stored() -> None:
     """A row read back holds its state as a plain string; the status is still typed."""
-    job = _job(JobState.FAILED, error="boom", attempts=3)
+    job = _job(ReportState.FAILED, error="boom", attempts=3)
     assert type(job.state) is str
     status = JobStatus.of(job)
-    assert (status.status, status.error, status.attempts) == (JobState.FAILED, "boom", 3)
+    assert (status.status, status.error, status.attempts) == (ReportState.FAILED, "boom", 3)
 
 
 def test_page_next_keeps_the_filter() -> None:
     """`next` points at the following page with the same status filter, null on the last."""
-    jobs = [_job(JobState.COMPLETE) for _ in range(2)]
-    page = JobPage.of(jobs, total=5, limit=2, offset=0, status=JobState.COMPLETE)
+    jobs = [_job(ReportState.COMPLETE) for _ in range(2)]
+    page = page_of_jobs(jobs, total=5, limit=2, offset=0, status=ReportState.COMPLETE)
     assert page.next == "/reports?status=complete&limit=2&offset=2"
-    assert JobPage.of(jobs, total=5, limit=2, offset=2, status=None).next == (
+    assert page_of_jobs(jobs, total=5, limit=2, offset=2, status=None).next == (
         "/reports?limit=2&offset=4"
     )
-    assert JobPage.of(jobs[:1], total=5, limit=2, offset=4, status=None).next is None
+    assert page_of_jobs(jobs[:1], total=5, limit=2, offset=4, status=None).next is None
 
 
 def test_page_never_links_past_the_largest_offset() -> None:
     """A next page whose offset would be refused (422) is not offered."""
-    page = JobPage.of([], total=MAX_OFFSET + 500, limit=100, offset=MAX_OFFSET - 50, status=None)
+    page = page_of_jobs([], total=MAX_OFFSET + 500, limit=100, offset=MAX_OFFSET - 50, status=None)
     assert page.next is None
-    page = JobPage.of([], total=MAX_OFFSET + 500, limit=100, offset=MAX_OFFSET - 100, status=None)
+    page = page_of_jobs([], total=MAX_OFFSET + 500, limit=100, offset=MAX_OFFSET - 100, status=None)
     assert page.next == f"/reports?limit=100&offset={MAX_OFFSET}"

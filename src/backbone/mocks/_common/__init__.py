@@ -12,6 +12,7 @@
 - The factory body every mock shares: :func:`build_mock_app`.
 """
 
+from backbone.core.pagination import Limit, Offset, Page, page_of
 from backbone.mocks._common._app import build_mock_app
 from backbone.mocks._common._body import (
     JSON_BODY,
@@ -44,7 +45,6 @@ from backbone.mocks._common._docs import (
     read_responses,
     write_responses,
 )
-from backbone.mocks._common._pages import Limit, Offset, Page, page_of
 from backbone.mocks._common._store import (
     RecordStore,
     Versioned,

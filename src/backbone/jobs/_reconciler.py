@@ -3,8 +3,8 @@
 A row can outlive its message: Redis restarted without persistence, PostgreSQL was
 down for longer than the task's retries, or a delivery gave up on a job that a stuck
 session held. Nothing would ever run such a job. :func:`reconcile` finds them and
-publishes them again. Deliveries are idempotent (see :mod:`backbone.reports.runner`),
-so a message that was not lost after all costs one no-op run, never a second report.
+publishes them again. Deliveries are idempotent (see :mod:`backbone.jobs._runner`), so
+a message that was not lost after all costs one no-op run, never a second result.
 
 A job is taken up when its last publish (``enqueued_at``) is older than
 ``reconcile_after`` and
@@ -21,8 +21,8 @@ different rows, and a job busy in a transaction is skipped), published, and thei
 ``enqueued_at`` moved to now in the same transaction, committed after the publish: a
 broker that fails leaves them for the next sweep.
 
-:class:`Reconciler` runs :func:`reconcile` every ``reconcile_interval`` seconds in a
-thread of the worker's main process.
+:class:`Reconciler` runs a sweep every ``reconcile_interval`` seconds in a thread of
+the worker's main process.
 """
 
 from __future__ import annotations
@@ -32,15 +32,17 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from celery import Celery
 from sqlalchemy import Connection, Engine, func, select, update
 
-from backbone.reports.broker import queue_depth
-from backbone.reports.config import ReportsSettings
-from backbone.reports.models import JOBS, JobState
-from backbone.reports.queue import enqueue
-from backbone.reports.runner import lock_key
+from backbone.jobs._broker import queue_depth
+from backbone.jobs._celery import enqueue
+from backbone.jobs._kind import JobKind
+from backbone.jobs._runner import lock_key
+from backbone.jobs._settings import JobQueueSettings
+from backbone.jobs._states import JobState
 
 __all__ = ["BATCH", "Reconciler", "reconcile"]
 
@@ -51,17 +53,20 @@ BATCH = 500
 _OPEN = [JobState.PENDING.value, JobState.IN_PROGRESS.value]
 
 
-def reconcile(engine: Engine, celery: Celery, settings: ReportsSettings) -> list[uuid.UUID]:
+def reconcile(
+    engine: Engine, celery: Celery, *, kind: JobKind[Any], settings: JobQueueSettings
+) -> list[uuid.UUID]:
     """One sweep (see the module docstring): the ids of the jobs published again."""
+    table = kind.table
     pending_too = queue_depth(celery, settings.queue) == 0
     with engine.connect() as conn:
         stale = conn.execute(
-            select(JOBS.c.id, JOBS.c.state)
+            select(table.c.id, table.c.state)
             .where(
-                JOBS.c.state.in_(_OPEN),
-                JOBS.c.enqueued_at < func.now() - timedelta(seconds=settings.reconcile_after),
+                table.c.state.in_(_OPEN),
+                table.c.enqueued_at < func.now() - timedelta(seconds=settings.reconcile_after),
             )
-            .order_by(JOBS.c.enqueued_at)
+            .order_by(table.c.enqueued_at)
             .limit(BATCH)
             .with_for_update(skip_locked=True)
         ).all()
@@ -72,12 +77,14 @@ def reconcile(engine: Engine, celery: Celery, settings: ReportsSettings) -> list
             or (row.state == JobState.IN_PROGRESS and not _running(conn, row.id))
         ]
         if lost:
-            conn.execute(update(JOBS).where(JOBS.c.id.in_(lost)).values(enqueued_at=func.now()))
+            conn.execute(update(table).where(table.c.id.in_(lost)).values(enqueued_at=func.now()))
             for job_id in lost:
-                enqueue(celery, job_id, queue=settings.queue)
+                enqueue(celery, kind.task, job_id, queue=settings.queue)
         conn.commit()
     for job_id in lost:
-        logger.warning("report_job_republished job_id=%s reason=%s", job_id, "message lost")
+        logger.warning(
+            "job_republished kind=%s job_id=%s reason=%s", kind.name, job_id, "message lost"
+        )
     return lost
 
 
@@ -91,13 +98,13 @@ def _running(conn: Connection, job_id: uuid.UUID) -> bool:
 
 
 class Reconciler:
-    """:func:`reconcile` every ``interval`` seconds in a daemon thread, until stopped."""
+    """A sweep every ``interval`` seconds in a daemon thread, until stopped."""
 
-    def __init__(self, sweep: Callable[[], object], interval: float) -> None:
+    def __init__(self, sweep: Callable[[], object], interval: float, *, name: str = "jobs") -> None:
         self._sweep = sweep
         self._interval = interval
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="reports-reconciler", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"{name}-reconciler", daemon=True)
 
     def start(self) -> None:
         """Start sweeping (the first sweep after one interval)."""
@@ -114,4 +121,4 @@ class Reconciler:
             try:
                 self._sweep()
             except Exception:  # the database or the broker away: try again next time
-                logger.warning("report_reconcile_failed", exc_info=True)
+                logger.warning("job_reconcile_failed", exc_info=True)

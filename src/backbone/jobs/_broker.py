@@ -1,4 +1,4 @@
-"""What the API asks the broker besides publishing: is it there, how long is the queue.
+"""What an API asks the broker besides publishing: is it there, how long is the queue.
 
 For a Redis broker (``redis://``, ``rediss://``) :class:`RedisProbe` asks Redis itself
 over asyncio (``PING``; ``LLEN`` of the queue, which is the list kombu keeps the
@@ -9,8 +9,6 @@ through kombu, in a thread (a passive queue declaration reports the message coun
 from __future__ import annotations
 
 import asyncio
-import logging
-import uuid
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -18,9 +16,7 @@ from celery import Celery
 
 from backbone.core.redis import check_redis, create_redis
 
-__all__ = ["BrokerProbe", "KombuProbe", "RedisProbe", "broker_probe", "queue_depth", "revoke"]
-
-logger = logging.getLogger(__name__)
+__all__ = ["BrokerProbe", "KombuProbe", "RedisProbe", "broker_probe", "queue_depth"]
 
 REDIS_SCHEMES = frozenset({"redis", "rediss"})
 TIMEOUT_SECONDS = 2.0
@@ -97,17 +93,3 @@ def broker_probe(celery: Celery, url: str) -> BrokerProbe:
     if urlsplit(url).scheme in REDIS_SCHEMES:
         return RedisProbe(url)
     return KombuProbe(celery)
-
-
-def revoke(celery: Celery, job_id: uuid.UUID) -> bool:
-    """Ask the workers not to run the job's task (blocking; best effort): True if sent.
-
-    Without ``terminate``: a worker already running the job is not signalled (that
-    could hand a late-acknowledged task back to the queue); it sees the row cancelled.
-    """
-    try:
-        celery.control.revoke(str(job_id))
-    except Exception as exc:  # kombu's OperationalError, redis's errors: logged, not fatal
-        logger.warning("report_revoke_failed job_id=%s error=%r", job_id, exc)
-        return False
-    return True

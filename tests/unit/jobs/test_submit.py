@@ -4,32 +4,34 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+from sqlalchemy import Column, MetaData, String, Table, Uuid
 
-from backbone.reports.broker import revoke
-from backbone.reports.crud import DatabaseUnavailable
-from backbone.reports.queue import TASK_NAME, BrokerUnavailable
-from backbone.reports.schemas import ReportRequest
-from backbone.reports.service import create_job
+from backbone.jobs import BrokerUnavailable, DatabaseUnavailable, JobQueue, JobStore, submit_job
+from backbone.jobs._celery import revoke
+
+TASK = "tests.jobs.task"
+TABLE = Table(
+    "fake_jobs", MetaData(), Column("id", Uuid, primary_key=True), Column("title", String)
+)
 
 
-class FakeSession:
+class FakeConnection:
     """Records insert / commit / rollback in a shared event list; fails on demand."""
 
-    def __init__(self, events: list[str], fail: dict[str, Exception] | None = None) -> None:
+    def __init__(self, events: list[str], fail: dict[str, Exception]) -> None:
         self.events = events
-        self.fail = fail or {}
+        self.fail = fail
         self.inserted: list[dict[str, Any]] = []
 
     async def _step(self, name: str) -> None:
         self.events.append(name)
         if name in self.fail:
             raise self.fail[name]
-
-    async def connection(self) -> FakeSession:
-        return self
 
     async def execute(self, statement: Any, row: dict[str, Any]) -> None:
         assert statement.is_insert
@@ -41,6 +43,22 @@ class FakeSession:
 
     async def rollback(self) -> None:
         await self._step("rollback")
+
+
+class FakeEngine:
+    """Hands out one FakeConnection (``connect`` can fail, as a refused connection does)."""
+
+    def __init__(self, events: list[str], fail: dict[str, Exception] | None = None) -> None:
+        self.events = events
+        self.fail = fail or {}
+        self.connection = FakeConnection(events, self.fail)
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[FakeConnection]:
+        if "connect" in self.fail:
+            self.events.append("connect")
+            raise self.fail["connect"]
+        yield self.connection
 
 
 class FakeControl:
@@ -70,67 +88,70 @@ class FakeCelery:
             raise self.error
 
 
-async def _create(session: FakeSession, celery: FakeCelery) -> uuid.UUID:
-    return await create_job(
-        session=session,  # type: ignore[arg-type]
-        celery=celery,  # type: ignore[arg-type]
-        spec=ReportRequest(title="Q3"),
-        queue="reports",
-    )
+async def _submit(engine: FakeEngine, celery: FakeCelery) -> uuid.UUID:
+    store = JobStore(TABLE, engine)  # type: ignore[arg-type]
+    queue = JobQueue("tests", celery, TASK, "jobs")  # type: ignore[arg-type]
+    return await submit_job(store=store, queue=queue, owner=None, title="Q3")
 
 
 async def test_insert_publish_commit_in_that_order() -> None:
     """The INSERT is sent, then the message published, then the transaction committed."""
     events: list[str] = []
     celery = FakeCelery(events)
-    session = FakeSession(events)
-    job_id = await _create(session, celery)
+    engine = FakeEngine(events)
+    job_id = await _submit(engine, celery)
     assert events == ["insert", "publish", "commit"]
-    (row,) = session.inserted
-    assert (row["id"], row["title"], row["state"]) == (job_id, "Q3", "pending")
+    (row,) = engine.connection.inserted
+    assert (row["id"], row["title"], row["state"], row["owner_id"]) == (
+        job_id,
+        "Q3",
+        "pending",
+        None,
+    )
     assert celery.sent == [
         {
-            "name": TASK_NAME,
+            "name": TASK,
             "args": [str(job_id)],
             "task_id": str(job_id),
-            "queue": "reports",
+            "queue": "jobs",
             "retry": False,
         }
     ]
 
 
-async def test_database_down_publishes_nothing() -> None:
-    """An INSERT that cannot reach the database stops before the publish."""
+@pytest.mark.parametrize("step", ["connect", "insert"])
+async def test_database_down_publishes_nothing(step: str) -> None:
+    """No connection, or an INSERT that cannot reach the database: stop before the publish."""
     events: list[str] = []
-    session = FakeSession(events, {"insert": ConnectionRefusedError("refused")})
+    engine = FakeEngine(events, {step: ConnectionRefusedError("refused")})
     with pytest.raises(DatabaseUnavailable):
-        await _create(session, FakeCelery(events))
-    assert events == ["insert"]
+        await _submit(engine, FakeCelery(events))
+    assert events == [step]
 
 
 async def test_broker_down_rolls_back() -> None:
     """A failed publish rolls the transaction back and never commits."""
     events: list[str] = []
     with pytest.raises(BrokerUnavailable):
-        await _create(FakeSession(events), FakeCelery(events, ConnectionError("down")))
+        await _submit(FakeEngine(events), FakeCelery(events, ConnectionError("down")))
     assert events == ["insert", "publish", "rollback"]
 
 
 async def test_broker_down_and_rollback_failing_is_still_the_broker() -> None:
     """If the rollback fails too (connection gone), the answer is still about the broker."""
     events: list[str] = []
-    session = FakeSession(events, {"rollback": OSError("connection lost")})
+    engine = FakeEngine(events, {"rollback": OSError("connection lost")})
     with pytest.raises(BrokerUnavailable):
-        await _create(session, FakeCelery(events, ConnectionError("down")))
+        await _submit(engine, FakeCelery(events, ConnectionError("down")))
     assert "commit" not in events
 
 
 async def test_commit_failing_after_publish_is_database_unavailable() -> None:
     """A commit that fails after the publish is a 503 (the worker drops the orphan message)."""
     events: list[str] = []
-    session = FakeSession(events, {"commit": TimeoutError()})
+    engine = FakeEngine(events, {"commit": TimeoutError()})
     with pytest.raises(DatabaseUnavailable):
-        await _create(session, FakeCelery(events))
+        await _submit(engine, FakeCelery(events))
     assert events == ["insert", "publish", "commit"]
 
 
@@ -148,4 +169,4 @@ def test_revoke_failure_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -
     with caplog.at_level(logging.WARNING):
         sent = revoke(FakeCelery([], ConnectionError("down")), job_id)  # type: ignore[arg-type]
     assert sent is False
-    assert f"report_revoke_failed job_id={job_id}" in caplog.text
+    assert f"job_revoke_failed job_id={job_id}" in caplog.text

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
-from backbone.reports.runner import is_database_error, lock_key, short_reason
+from backbone.jobs._runner import is_database_error, lock_key, short_reason
 
 
 def test_short_reason_is_one_line_with_the_type() -> None:

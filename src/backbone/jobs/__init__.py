@@ -1,0 +1,67 @@
+"""backbone.jobs: durable async jobs for any service, on Celery and a job table in PostgreSQL.
+
+A service declares its job table (:class:`JobTableMixin` plus its payload columns, in a
+migration of its own), writes a :class:`JobHandler`, and names both in a
+:class:`JobKind`; the layer does the rest, with at-least-once delivery and every
+job recorded before it is accepted:
+
+- the API side (:class:`JobsApi`): :func:`submit_job` (recorded and published, all or
+  nothing), :func:`cancel_job`, :func:`approve_job`, :class:`JobStore` reads scoped by
+  owner, 503 for unreachable stores, ``<kind>_jobs`` and ``<kind>_queue_depth`` gauges;
+- the worker side (:class:`Worker`): the Celery app, the task that runs one delivery
+  under the job's advisory lock (:class:`JobRunner`), retries of what it cannot run
+  yet, and the reconciler that publishes again the jobs whose message was lost.
+
+Errors::
+
+    DatabaseUnavailable   the job table cannot be reached (503)
+    BrokerUnavailable     the broker cannot take the job (503)
+    JobCancelled          raised inside a handler once its job is no longer in progress
+"""
+
+from backbone.jobs._api import JobsApi
+from backbone.jobs._artifacts import FileArtifacts, write_atomic
+from backbone.jobs._celery import BrokerUnavailable
+from backbone.jobs._handler import AwaitApproval, JobCancelled, JobContext, JobHandler
+from backbone.jobs._kind import JobKind
+from backbone.jobs._runner import JobRunner, Outcome
+from backbone.jobs._settings import JobQueueSettings
+from backbone.jobs._states import CANCELLABLE_STATES, FINAL_STATES, OPEN_STATES, JobState
+from backbone.jobs._store import ANY_OWNER, CANCEL_REASON, DatabaseUnavailable, JobStore, Owner
+from backbone.jobs._submit import JobQueue, approve_job, cancel_job, find_job, submit_job
+from backbone.jobs._table import JobStepMixin, JobTableMixin, job_indexes, step_indexes
+from backbone.jobs._worker import Worker
+
+__all__ = [
+    "ANY_OWNER",
+    "CANCELLABLE_STATES",
+    "CANCEL_REASON",
+    "FINAL_STATES",
+    "OPEN_STATES",
+    "AwaitApproval",
+    "BrokerUnavailable",
+    "DatabaseUnavailable",
+    "FileArtifacts",
+    "JobCancelled",
+    "JobContext",
+    "JobHandler",
+    "JobKind",
+    "JobQueue",
+    "JobQueueSettings",
+    "JobRunner",
+    "JobState",
+    "JobStepMixin",
+    "JobStore",
+    "JobTableMixin",
+    "JobsApi",
+    "Outcome",
+    "Owner",
+    "Worker",
+    "approve_job",
+    "cancel_job",
+    "find_job",
+    "job_indexes",
+    "step_indexes",
+    "submit_job",
+    "write_atomic",
+]

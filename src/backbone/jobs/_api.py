@@ -1,0 +1,110 @@
+"""An API's side of a job kind: its store, queue and broker probe, wired into a FastAPI app.
+
+::
+
+    jobs = JobsApi(KIND, settings)
+    app = create_service_app(..., readiness_checks=jobs.readiness_checks, lifespan=...)
+    jobs.install(app)          # 503s for unreachable stores, the kind's gauges
+    ...
+    await jobs.aclose()        # in the lifespan's shutdown
+
+Nothing connects until the first request: building the app needs neither PostgreSQL
+nor the broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.responses import Response
+
+from backbone.core.db import check_database, create_engine
+from backbone.core.health import ReadinessCheck
+from backbone.core.metrics import add_scrape_hook
+from backbone.core.problems import problem_for_request
+from backbone.jobs._broker import broker_probe
+from backbone.jobs._celery import BrokerUnavailable, create_celery
+from backbone.jobs._kind import JobKind
+from backbone.jobs._metrics import JobMetrics
+from backbone.jobs._settings import JobQueueSettings
+from backbone.jobs._store import DatabaseUnavailable, JobStore
+from backbone.jobs._submit import JobQueue
+
+__all__ = ["JobsApi"]
+
+# Past the pool, this many more connections are opened and closed per request.
+_OVERFLOW = 10
+
+
+def _engine(url: str, settings: JobQueueSettings) -> AsyncEngine:
+    """The job table's engine: a short connect timeout, so a dead database is a quick 503.
+
+    No ping on checkout (a round trip per request): a connection that went stale fails
+    its statement as unreachable (503) and SQLAlchemy replaces the pool's connections.
+    """
+    timeout = settings.database_timeout
+    return create_engine(
+        url,
+        connect_args={"timeout": timeout, "command_timeout": timeout},
+        pool_timeout=timeout,
+        pool_size=settings.database_pool_size,
+        max_overflow=_OVERFLOW,
+        pool_pre_ping=False,
+    )
+
+
+def _unavailable_handler(
+    what: str, retry_after: int
+) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        return problem_for_request(
+            request,
+            503,
+            detail=f"The {what} cannot be reached; nothing was recorded. Try again later.",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+    return unavailable
+
+
+class JobsApi:
+    """The store, queue and probe of one job kind, for an API process."""
+
+    def __init__(self, kind: JobKind[Any], settings: JobQueueSettings) -> None:
+        if settings.database_url is None or settings.broker is None:
+            raise ValueError(f"the {kind.name} API needs DATABASE_URL and REDIS_URL (the broker)")
+        self.kind = kind
+        self.settings = settings
+        self.engine = _engine(settings.database_url.get_secret_value(), settings)
+        self.celery = create_celery(settings, main=f"backbone.{kind.name}")
+        self.probe = broker_probe(self.celery, settings.broker)
+        self.store = JobStore(kind.table, self.engine, steps=kind.steps)
+        self.queue = JobQueue(kind.name, self.celery, kind.task, settings.queue)
+
+    @property
+    def readiness_checks(self) -> dict[str, ReadinessCheck]:
+        """``/readyz``'s checks: the database and the broker answer."""
+        return {"database": lambda: check_database(self.engine), "broker": self.probe.ping}
+
+    def install(self, app: FastAPI, *, noun: str = "Jobs") -> None:
+        """503 with ``Retry-After`` for unreachable stores, and the kind's gauges."""
+        retry_after = self.settings.retry_after
+        for error, what in ((DatabaseUnavailable, "database"), (BrokerUnavailable, "broker")):
+            app.add_exception_handler(error, _unavailable_handler(what, retry_after))
+        name = self.kind.name
+        metrics = JobMetrics(app.state.metrics.registry, prefix=name, noun=noun)
+        add_scrape_hook(app, f"{name}_jobs", metrics.jobs_hook(self.store, self.kind.states))
+        add_scrape_hook(
+            app, f"{name}_queue_depth", metrics.queue_hook(self.probe, self.settings.queue)
+        )
+        app.state.jobs = self
+
+    async def aclose(self) -> None:
+        """Close the probe, the engine and the Celery app's connections."""
+        await self.probe.aclose()
+        await self.engine.dispose()
+        await asyncio.to_thread(self.celery.close)

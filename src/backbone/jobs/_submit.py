@@ -1,0 +1,133 @@
+"""What an API does with a job: submit it, cancel it, approve its plan — all or nothing.
+
+**Submitting** is one transaction around the publish: the row is inserted (and the
+INSERT sent, so an unreachable database fails here, before anything is published),
+the message is published, and only then is the transaction committed.
+
+- database unreachable → :class:`DatabaseUnavailable`, nothing published (503);
+- broker unreachable → the transaction is rolled back, :class:`BrokerUnavailable`
+  (503): no row without a message.
+
+The message is therefore published *before* the row is committed, and the worker
+allows for it: a delivery that finds no row looks again for a short while before it
+gives up (a commit that failed after the publish leaves a message whose row never
+appears, which the worker then acknowledges and drops). Either way no job runs without
+a row, and no row stays pending without a message. **Approving** a plan is the same
+transaction around the same publish, on the job's existing row.
+
+**Cancelling** marks the row cancelled with one conditional UPDATE, then revokes the
+task (best effort: a worker also checks the row before and while it works).
+
+Publishing is blocking (kombu), so it runs in a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from celery import Celery
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from backbone.core.problems import ProblemError
+from backbone.jobs._celery import BrokerUnavailable, enqueue, revoke
+from backbone.jobs._states import JobState
+from backbone.jobs._store import DATABASE_ERRORS, JobStore, Owner, reaching
+
+__all__ = ["JobQueue", "approve_job", "cancel_job", "find_job", "submit_job"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class JobQueue:
+    """Where a job kind's jobs are published: its Celery app, task name and queue."""
+
+    kind: str
+    celery: Celery
+    task: str
+    queue: str
+
+    async def publish(self, job_id: uuid.UUID) -> None:
+        """Publish the job's message (in a thread); :class:`BrokerUnavailable` on failure."""
+        await asyncio.to_thread(enqueue, self.celery, self.task, job_id, queue=self.queue)
+
+    async def revoke(self, job_id: uuid.UUID) -> None:
+        """Ask the workers not to run the job (best effort, in a thread)."""
+        await asyncio.to_thread(revoke, self.celery, job_id)
+
+
+@reaching
+async def _commit(conn: AsyncConnection) -> None:
+    await conn.commit()
+
+
+async def _publish_or_roll_back(conn: AsyncConnection, queue: JobQueue, job_id: uuid.UUID) -> None:
+    try:
+        await queue.publish(job_id)
+    except BrokerUnavailable:
+        # A connection that broke meanwhile cannot roll back; the server drops the
+        # uncommitted row with the connection anyway.
+        with contextlib.suppress(*DATABASE_ERRORS):
+            await conn.rollback()
+        raise
+
+
+@reaching
+async def submit_job(
+    *, store: JobStore, queue: JobQueue, owner: uuid.UUID | None, **payload: Any
+) -> uuid.UUID:
+    """Record the job and publish it, all or nothing (see the module docstring); its id."""
+    async with store.engine.connect() as conn:
+        job_id = await store.insert(conn, owner=owner, **payload)
+        await _publish_or_roll_back(conn, queue, job_id)
+        await _commit(conn)
+    return job_id
+
+
+async def find_job(*, store: JobStore, job_id: uuid.UUID, owner: Owner) -> Row[Any]:
+    """The job with this id; 404 when there is none, or it is another owner's."""
+    job = await store.get(job_id, owner=owner)
+    if job is None:
+        raise ProblemError(404, detail=f"No job has id {job_id}.")
+    return job
+
+
+async def cancel_job(
+    *, store: JobStore, queue: JobQueue, job_id: uuid.UUID, owner: Owner
+) -> Row[Any]:
+    """Cancel a job that may still be (a cancelled one stays so); 404, or 409 when final."""
+    job = await store.cancel(job_id, owner=owner)
+    if job is None:
+        current = await find_job(store=store, job_id=job_id, owner=owner)
+        if current.state != JobState.CANCELLED:
+            raise ProblemError(
+                409, detail=f"The job is {current.state}: it can no longer be cancelled."
+            )
+        return current
+    logger.info("job_cancelled kind=%s job_id=%s", queue.kind, job_id)
+    await queue.revoke(job_id)
+    return job
+
+
+@reaching
+async def approve_job(
+    *, store: JobStore, queue: JobQueue, job_id: uuid.UUID, owner: Owner
+) -> Row[Any]:
+    """Approve a job's plan and publish it again, all or nothing; 404, or 409 unless awaiting."""
+    async with store.engine.connect() as conn:
+        if not await store.approve(conn, job_id, owner=owner):
+            await conn.rollback()
+            current = await find_job(store=store, job_id=job_id, owner=owner)
+            raise ProblemError(
+                409, detail=f"The job is {current.state}: only a plan awaiting approval can be."
+            )
+        await _publish_or_roll_back(conn, queue, job_id)
+        await _commit(conn)
+    logger.info("job_approved kind=%s job_id=%s", queue.kind, job_id)
+    return await find_job(store=store, job_id=job_id, owner=owner)

@@ -1,0 +1,1 @@
+"""Alembic revisions of the report processor (Alembic itself skips this file)."""
