@@ -82,8 +82,8 @@ class JobStepMixin(SQLModel):
     attempt: int = Field(ge=1)
     agent: str = Field(max_length=100)
     tool: str | None = Field(default=None, max_length=100)
-    input: Any = Field(default=None, sa_type=JSONB)
-    output: Any = Field(default=None, sa_type=JSONB)
+    input: Any = Field(default=None, sa_type=JSONB, nullable=True)
+    output: Any = Field(default=None, sa_type=JSONB, nullable=True)
     started_at: datetime = Field(default_factory=utcnow, sa_type=_TIMESTAMP, nullable=False)
     finished_at: datetime | None = Field(default=None, sa_type=_TIMESTAMP)
 
