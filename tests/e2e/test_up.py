@@ -19,7 +19,7 @@ import httpx
 import psutil
 import pytest
 
-from backbone.core.embedded import find_free_port
+from backbone.devstack import find_free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 

@@ -13,9 +13,8 @@ from sqlalchemy.exc import OperationalError
 from backbone.cli import _bench_reports_stack
 from backbone.cli._bench_reports_stack import JobTable, Names, bench_stores, forget_keys
 from backbone.cli._bench_stack import bench_directory
-from backbone.cli._supervisor import SignalGuard
 from backbone.core.db import sync_database_url
-from backbone.core.embedded import binaries_available
+from backbone.devstack import SignalGuard, binaries_available
 
 pytestmark = pytest.mark.integration
 

@@ -34,11 +34,10 @@ from sqlalchemy.pool import NullPool
 from backbone.cli._bench_celery import BROKER_ENV, COUNTER_ENV, QUEUE_ENV
 from backbone.cli._bench_stack import Process, StackError, Starter, stop
 from backbone.cli._services import POSTGRES, REDIS
-from backbone.cli._supervisor import SignalGuard
 from backbone.cli._up import external_urls
 from backbone.cli._worker import worker_argv
 from backbone.core.db import migrate, sync_database_url
-from backbone.core.embedded import EmbeddedPostgres, EmbeddedRedis, find_free_port, log_tail
+from backbone.devstack import EmbeddedPostgres, EmbeddedRedis, SignalGuard, find_free_port, log_tail
 from backbone.reports.config import ReportsSettings
 from backbone.reports.crud import CANCEL_REASON
 from backbone.reports.models import JOBS, JobState

@@ -33,8 +33,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from backbone.cli._supervisor import SignalGuard
-from backbone.core.embedded import find_free_port, log_tail
+from backbone.devstack import SignalGuard, find_free_port, log_tail
 
 __all__ = [
     "Process",

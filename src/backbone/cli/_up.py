@@ -24,13 +24,16 @@ from rich.text import Text
 
 from backbone.cli._config import ConfigError, load_environment, resolve_ports
 from backbone.cli._services import POSTGRES, REDIS, ServiceSpec, port_env, resolve, url_env
-from backbone.cli._supervisor import Child, SignalGuard, StopRequested, Supervisor
 from backbone.cli._table import Row, build_table, curl_command, psql_command, redis_command
 from backbone.core.config import CoreSettings
-from backbone.core.embedded import (
+from backbone.devstack import (
+    Child,
     EmbeddedPostgres,
     EmbeddedRedis,
     EmbeddedServerError,
+    SignalGuard,
+    StopRequested,
+    Supervisor,
     log_tail,
     port_is_free,
     postgres_bin_dir,

@@ -45,7 +45,7 @@ from backbone.cli._bench_stack import (
     cpu_seconds,
     running_stack,
 )
-from backbone.cli._supervisor import SignalGuard, StopRequested
+from backbone.devstack import SignalGuard, StopRequested
 
 __all__ = [
     "BenchOptions",

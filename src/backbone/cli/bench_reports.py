@@ -46,7 +46,7 @@ from backbone.cli._bench_reports_load import (
 )
 from backbone.cli._bench_reports_stack import JobTable, Names, Rig, bench_stores
 from backbone.cli._bench_stack import StackError, bench_directory, children
-from backbone.cli._supervisor import SignalGuard, StopRequested
+from backbone.devstack import SignalGuard, StopRequested
 
 __all__ = [
     "BARE",

@@ -30,7 +30,6 @@ from backbone.cli._bench_reports_load import (
 )
 from backbone.cli._bench_reports_stack import Names, Rig, Stores, _long_job_limits, with_database
 from backbone.cli._bench_stack import StackError, Starter
-from backbone.cli._supervisor import SignalGuard, StopRequested
 from backbone.cli.bench_reports import (
     BARE,
     OURS,
@@ -43,6 +42,7 @@ from backbone.cli.bench_reports import (
     summarize_batches,
     summarize_endpoint,
 )
+from backbone.devstack import SignalGuard, StopRequested
 
 # ---------------------------------------------------------------------------- a fake API
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from backbone.cli._up import StartupError, client_host, external_urls, wait_until_ready
-from tests.unit.cli.test_supervisor import FakeClock
+from tests.unit.devstack.test_supervisor import FakeClock
 
 
 def _log(tmp_path: Path) -> Path:

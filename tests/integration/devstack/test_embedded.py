@@ -12,7 +12,7 @@ import psutil
 import pytest
 import redis
 
-from backbone.core.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedServerError
+from backbone.devstack import EmbeddedPostgres, EmbeddedRedis, EmbeddedServerError
 
 pytestmark = pytest.mark.integration
 

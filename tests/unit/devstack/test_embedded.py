@@ -1,4 +1,4 @@
-"""backbone.core.embedded without starting a server: binaries, ports, URLs, errors."""
+"""backbone.devstack's embedded servers without starting a server: binaries, ports, URLs, errors."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from backbone.core.embedded import (
+from backbone.devstack import (
     EmbeddedPostgres,
     EmbeddedRedis,
     EmbeddedServerError,
@@ -89,7 +89,7 @@ def test_log_tail(tmp_path: Path) -> None:
 
 def test_grant_traverse_adds_only_the_search_bit_where_missing(tmp_path: Path) -> None:
     """Parents of a path become traversable by others (o+x), nothing else changes."""
-    from backbone.core.embedded import _grant_traverse
+    from backbone.devstack._embedded import _grant_traverse
 
     closed = tmp_path / "closed"
     (closed / "inner").mkdir(parents=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from backbone.cli._supervisor import (
+from backbone.devstack import (
     Child,
     ProcessLike,
     SignalGuard,
