@@ -290,8 +290,8 @@ def job_paths(rig: Rig, table: JobTable, api_url: str, *, connections: int) -> I
             counter_key=names.counter,
             delay=publisher.tasks[NOOP].delay,
             connections=connections,
-            ours_alive=rig.alive(ours, "worker-zero"),
-            bare_alive=rig.alive(bare, "worker-bare"),
+            ours_alive=ours.check_running,
+            bare_alive=bare.check_running,
         )
     finally:
         counter.close()

@@ -253,7 +253,7 @@ def measure_latency(
         f"occupying {options.concurrency} worker processes with {options.long_job_seconds:g} s jobs"
     )
     submit_jobs(api_url, options.concurrency, connections=options.concurrency)
-    started = wait_until(table.running, options.concurrency, check=rig.alive(worker, "worker-long"))
+    started = wait_until(table.running, options.concurrency, check=worker.check_running)
     if started.value < options.concurrency:
         raise StackError(f"only {started.value} of {options.concurrency} long jobs started")
     say(f"{options.users} users: {options.warmup} s warm-up, then {options.duration} s measured")

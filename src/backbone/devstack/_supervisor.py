@@ -1,71 +1,37 @@
-"""Keep track of the processes ``backbone up`` starts, watch them, and stop them in order.
+"""Watch the children a command started, stop them in order, and turn signals into a stop.
 
 Children run in sessions of their own, so a Ctrl-C typed in the terminal reaches only
-``up``; ``up`` then stops them tier by tier (services, then PostgreSQL, then Redis):
-each gets its own shutdown signal, and whatever is still running when the grace period
-ends gets SIGKILL, sent to its whole process group.
+the command (``backbone up``, a benchmark); :class:`Supervisor` then stops them tier by
+tier (for ``up``: services, then PostgreSQL, then Redis) with
+:func:`~backbone.devstack._process.stop_children`: each gets its own shutdown signal,
+and whatever is still running when the grace period ends gets SIGKILL, sent to its
+whole process group.
 
-Signals reach ``up`` through :class:`SignalGuard`: the first SIGINT / SIGTERM / SIGHUP
-becomes a :class:`StopRequested` raised in the main thread, unless it arrives inside
-:meth:`SignalGuard.deferred` (used around spawning a child and recording it, so no child
-escapes unrecorded), which raises it at the end of the block. Any later signal only asks
-for the grace period to be cut short (:attr:`SignalGuard.hurry`).
+Signals reach the command through :class:`SignalGuard`: the first SIGINT / SIGTERM /
+SIGHUP becomes a :class:`StopRequested` raised in the main thread, unless it arrives
+inside :meth:`SignalGuard.deferred` (used around spawning a child and recording it, so
+no child escapes unrecorded), which raises it at the end of the block. Any later signal
+only asks for the grace period to be cut short (:attr:`SignalGuard.hurry`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
-import os
 import signal
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import FrameType
-from typing import Protocol
 
-__all__ = ["Child", "ProcessLike", "SignalGuard", "StopRequested", "Supervisor"]
+from backbone.devstack._process import Child, ProcessLike, kill_group, stop_children
 
-logger = logging.getLogger(__name__)
+__all__ = ["SignalGuard", "StopRequested", "Supervisor"]
 
 HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
-class ProcessLike(Protocol):
-    """What the supervisor needs of a process (``subprocess.Popen`` has it)."""
-
-    @property
-    def pid(self) -> int: ...
-
-    def poll(self) -> int | None: ...
-
-    def send_signal(self, sig: int) -> None: ...
-
-
-@dataclass(eq=False)
-class Child:
-    """One started process; ``tier`` orders shutdown (the highest tier stops first)."""
-
-    name: str
-    process: ProcessLike
-    tier: int
-    stop_signal: signal.Signals = signal.SIGTERM
-    log_file: Path | None = None
-
-
-def kill_group(process: ProcessLike) -> None:
-    """SIGKILL to the process group the child leads (it was started in its own session)."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    except PermissionError:
-        process.send_signal(signal.SIGKILL)
-
-
 class StopRequested(Exception):
-    """A signal asked ``up`` to stop."""
+    """A signal asked the command to stop."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
@@ -121,23 +87,28 @@ class SignalGuard:
 
 @dataclass
 class Supervisor:
-    """The started children, in start order."""
+    """The started children, in start order, each in a tier: the highest tier stops first."""
 
     grace: float = 10.0
     poll_interval: float = 0.1
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     kill: Callable[[ProcessLike], None] = kill_group
-    children: list[Child] = field(default_factory=list)
+    _tiers: dict[Child, int] = field(default_factory=dict)
 
-    def add(self, child: Child) -> Child:
+    @property
+    def children(self) -> list[Child]:
+        """The children recorded and not yet shut down, in start order."""
+        return list(self._tiers)
+
+    def add(self, child: Child, *, tier: int) -> Child:
         """Record a started child."""
-        self.children.append(child)
+        self._tiers[child] = tier
         return child
 
     def exited(self) -> Child | None:
         """The first child that is no longer running, if any."""
-        return next((c for c in self.children if c.process.poll() is not None), None)
+        return next((c for c in self._tiers if c.poll() is not None), None)
 
     def watch(self) -> Child:
         """Block until a child exits, and return it (a stop signal interrupts this)."""
@@ -148,33 +119,17 @@ class Supervisor:
     def shutdown(self, *, hurry: Callable[[], bool] = lambda: False) -> list[str]:
         """Stop every child, highest tier first; return the names that had to be killed."""
         killed: list[str] = []
-        for tier in sorted({c.tier for c in self.children}, reverse=True):
-            killed += self._stop_tier([c for c in self.children if c.tier == tier], hurry)
-        self.children.clear()
+        for tier in sorted(set(self._tiers.values()), reverse=True):
+            children = [child for child, its in self._tiers.items() if its == tier]
+            stopped = stop_children(
+                children,
+                grace=self.grace,
+                hurry=hurry,
+                kill=self.kill,
+                clock=self.clock,
+                sleep=self.sleep,
+                interval=self.poll_interval,
+            )
+            killed += [child.name for child in stopped]
+        self._tiers.clear()
         return killed
-
-    def _stop_tier(self, tier: list[Child], hurry: Callable[[], bool]) -> list[str]:
-        for child in tier:
-            if child.process.poll() is None:
-                logger.info("stopping name=%s pid=%s", child.name, child.process.pid)
-                with contextlib.suppress(ProcessLookupError):
-                    child.process.send_signal(child.stop_signal)
-        deadline = self.clock() + self.grace
-        while any(c.process.poll() is None for c in tier):
-            if hurry() or self.clock() >= deadline:
-                break
-            self.sleep(self.poll_interval)
-        killed = []
-        for child in tier:
-            if child.process.poll() is None:
-                logger.warning("killing name=%s pid=%s", child.name, child.process.pid)
-                killed.append(child.name)
-            # Also for children that exited: nothing they spawned may outlive them.
-            self.kill(child.process)
-        self._reap(tier)
-        return killed
-
-    def _reap(self, tier: list[Child]) -> None:
-        deadline = self.clock() + self.grace
-        while any(c.process.poll() is None for c in tier) and self.clock() < deadline:
-            self.sleep(self.poll_interval)

@@ -9,7 +9,6 @@ import threading
 import types
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,8 +27,8 @@ from backbone.cli._bench_reports_load import (
     user_load,
     wait_until,
 )
-from backbone.cli._bench_reports_stack import Names, Rig, Stores, _long_job_limits, with_database
-from backbone.cli._bench_stack import StackError, Starter
+from backbone.cli._bench_reports_stack import Names, _long_job_limits, with_database
+from backbone.cli._bench_stack import StackError
 from backbone.cli.bench_reports import (
     BARE,
     OURS,
@@ -42,7 +41,7 @@ from backbone.cli.bench_reports import (
     summarize_batches,
     summarize_endpoint,
 )
-from backbone.devstack import SignalGuard, StopRequested
+from backbone.devstack import StopRequested
 
 # ---------------------------------------------------------------------------- a fake API
 
@@ -378,7 +377,8 @@ def test_measure_latency_refuses_unless_every_process_has_a_long_job(
     monkeypatch: pytest.MonkeyPatch, api: str
 ) -> None:
     """Only 1 of 2 long jobs running after the wait: no measurement, a StackError."""
-    rig = types.SimpleNamespace(worker=lambda *_: None, alive=lambda *_: lambda: None)
+    worker = types.SimpleNamespace(check_running=lambda: None)
+    rig = types.SimpleNamespace(worker=lambda *_: worker)
     monkeypatch.setattr(bench_reports, "wait_until", lambda *_, **__: Waited(1, 0.0))
     _, say = _say()
     table = types.SimpleNamespace(running=lambda: 1)
@@ -422,16 +422,6 @@ def test_measure_throughput_refuses_a_lossy_warm_up(monkeypatch: pytest.MonkeyPa
     _, say = _say()
     with pytest.raises(StackError, match="the warm-up lost 1 of 5 jobs"):
         bench_reports.measure_throughput(None, None, "", BenchOptions(jobs=5), say)  # type: ignore[arg-type]
-
-
-def test_rig_alive_reports_a_dead_child_with_its_log(tmp_path: Path) -> None:
-    """The check passes while the process runs, and raises with the log's tail once it exited."""
-    rig = Rig(Starter(tmp_path, SignalGuard()), Stores("r", "d", "o"), Names("t"), 2)
-    (tmp_path / "worker-long.log").write_text("Traceback: boom\n")
-    rig.alive(types.SimpleNamespace(poll=lambda: None), "worker-long")()  # type: ignore[arg-type]
-    check = rig.alive(types.SimpleNamespace(poll=lambda: 3), "worker-long")  # type: ignore[arg-type]
-    with pytest.raises(StackError, match="worker-long exited with 3:\nTraceback: boom"):
-        check()
 
 
 # ---------------------------------------------------------------------------- the command

@@ -59,7 +59,7 @@ def test_no_url_before_a_free_port_is_chosen(tmp_path: Path) -> None:
     server = EmbeddedRedis(data_dir=tmp_path)
     with pytest.raises(EmbeddedServerError, match="no port until it is started"):
         _ = server.url
-    assert server.process is None
+    assert server.child is None
 
 
 @pytest.mark.parametrize("cls", [EmbeddedRedis, EmbeddedPostgres])
@@ -70,7 +70,7 @@ def test_a_busy_port_is_refused_before_anything_runs(
     server = cls(data_dir=tmp_path / "data", port=busy_port)
     with pytest.raises(PortInUseError, match=f"port {busy_port} on 127.0.0.1 is already in use"):
         server.start()
-    assert server.process is None
+    assert server.child is None
     assert not (tmp_path / "data").exists()
 
 
@@ -89,7 +89,7 @@ def test_log_tail(tmp_path: Path) -> None:
 
 def test_grant_traverse_adds_only_the_search_bit_where_missing(tmp_path: Path) -> None:
     """Parents of a path become traversable by others (o+x), nothing else changes."""
-    from backbone.devstack._embedded import _grant_traverse
+    from backbone.devstack._postgres import _grant_traverse
 
     closed = tmp_path / "closed"
     (closed / "inner").mkdir(parents=True)
