@@ -15,6 +15,7 @@ import shutil
 import signal
 import stat
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
 
 from backbone.devstack._embedded import EmbeddedServer, postgres_bin_dir, url_host
@@ -65,8 +66,8 @@ class EmbeddedPostgres(EmbeddedServer):
         if account is not None:
             # The system user must reach both its data and the binaries, which may sit in a
             # 0700 directory of root's (tox makes .tox/ so).
-            _grant_traverse(self.data_dir)
-            _grant_traverse(postgres_bin_dir() / "postgres")
+            on_the_way = _on_the_way([self.data_dir, postgres_bin_dir() / "postgres"])
+            _grant_traverse(on_the_way, uid=account.pw_uid, gid=account.pw_gid)
             os.chown(self.data_dir, account.pw_uid, account.pw_gid)
         self.data_dir.chmod(0o700)
         running = self._running_pid()
@@ -157,14 +158,37 @@ def _postgres_account() -> pwd.struct_passwd | None:
     return pwd.getpwnam(POSTGRES_SYSTEM_USER)
 
 
-def _grant_traverse(path: Path) -> None:
-    """Let other users traverse the parents of ``path`` (search permission only, no listing).
+def _on_the_way(paths: Iterable[Path]) -> list[Path]:
+    """The directories above ``paths``, each once, in the order a traversal meets them."""
+    seen: dict[Path, None] = {}
+    for path in paths:
+        seen.update(dict.fromkeys(reversed(path.absolute().parents)))
+    return list(seen)
 
-    Needed when root runs PostgreSQL as the system user on a path under, say, a 0700 temporary
-    directory. Only the execute bit for "others" is added, and only where it is missing.
+
+def _may_traverse(info: os.stat_result, uid: int, gid: int) -> bool:
+    # The kernel checks one class only: the owner's bits, else the group's, else the others'.
+    if info.st_uid == uid:
+        return bool(info.st_mode & stat.S_IXUSR)
+    if info.st_gid == gid:
+        return bool(info.st_mode & stat.S_IXGRP)
+    return bool(info.st_mode & stat.S_IXOTH)
+
+
+def _grant_traverse(directories: Iterable[Path], *, uid: int, gid: int) -> list[Path]:
+    """Let ``uid`` / ``gid`` traverse ``directories`` (search only, no listing); those changed.
+
+    Needed when root runs PostgreSQL as the system user on a path under, say, a 0700
+    temporary directory. The execute bit for "others" is added only where that user may
+    not traverse already; what was changed is said in one line.
     """
-    for parent in path.absolute().parents:
-        mode = parent.stat().st_mode
-        if not mode & stat.S_IXOTH:
-            logger.warning("embedded_postgres_chmod path=%s add=o+x", parent)
-            parent.chmod(mode | stat.S_IXOTH)
+    changed = []
+    for directory in directories:
+        info = directory.stat()
+        if not _may_traverse(info, uid, gid):
+            directory.chmod(stat.S_IMODE(info.st_mode) | stat.S_IXOTH)
+            changed.append(directory)
+    if changed:
+        names = ",".join(str(directory) for directory in changed)
+        logger.warning("embedded_postgres_chmod added=o+x dirs=%s", names)
+    return changed

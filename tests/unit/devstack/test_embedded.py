@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from backbone.devstack import (
     postgres_bin_dir,
     redis_server_binary,
 )
+from backbone.devstack._postgres import _grant_traverse, _on_the_way
 
 
 @pytest.fixture
@@ -87,14 +89,46 @@ def test_log_tail(tmp_path: Path) -> None:
     assert log_tail(tmp_path / "missing.log") == ""
 
 
-def test_grant_traverse_adds_only_the_search_bit_where_missing(tmp_path: Path) -> None:
-    """Parents of a path become traversable by others (o+x), nothing else changes."""
-    from backbone.devstack._postgres import _grant_traverse
+def test_the_directories_on_the_way_are_each_named_once_root_first() -> None:
+    """The parents of every path, deduplicated, in the order a traversal meets them."""
+    assert _on_the_way([Path("/a/b/data"), Path("/a/c/bin/postgres")]) == [
+        Path("/"),
+        Path("/a"),
+        Path("/a/b"),
+        Path("/a/c"),
+        Path("/a/c/bin"),
+    ]
 
-    closed = tmp_path / "closed"
-    (closed / "inner").mkdir(parents=True)
+
+def test_grant_traverse_adds_the_search_bit_only_where_the_user_lacks_it(tmp_path: Path) -> None:
+    """o+x is added where the user may not traverse; its own directories stay as they are."""
+    closed, inner = tmp_path / "closed", tmp_path / "closed" / "inner"
+    inner.mkdir(parents=True)
     closed.chmod(0o700)
-    (closed / "inner").chmod(0o750)
-    _grant_traverse(closed / "inner" / "file")
+    inner.chmod(0o750)
+    assert _grant_traverse([closed, inner], uid=os.getuid(), gid=os.getgid()) == []
+    assert closed.stat().st_mode & 0o777 == 0o700
+    someone_else = os.getuid() + 4242
+    changed = _grant_traverse([closed, inner], uid=someone_else, gid=os.getgid() + 4242)
+    assert changed == [closed, inner]
     assert closed.stat().st_mode & 0o777 == 0o701
-    assert (closed / "inner").stat().st_mode & 0o777 == 0o751
+    assert inner.stat().st_mode & 0o777 == 0o751
+
+
+def test_grant_traverse_says_what_it_changed_in_one_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One warning naming every directory changed; none when there was nothing to change."""
+    dirs = [tmp_path / name for name in ("a", "b", "c")]
+    for directory in dirs:
+        directory.mkdir(mode=0o700)
+    caplog.set_level(logging.INFO, logger="backbone.devstack")
+    _grant_traverse(dirs, uid=os.getuid() + 4242, gid=os.getgid() + 4242)
+    [record] = caplog.records
+    assert record.levelno == logging.WARNING
+    assert record.getMessage() == (
+        f"embedded_postgres_chmod added=o+x dirs={dirs[0]},{dirs[1]},{dirs[2]}"
+    )
+    caplog.clear()
+    assert _grant_traverse(dirs, uid=os.getuid() + 4242, gid=os.getgid() + 4242) == []
+    assert caplog.records == []
