@@ -169,7 +169,7 @@ def bench_client(
     rounds: Annotated[int, typer.Option(min=1, help="Rounds.")] = 5,
 ) -> None:
     """Benchmark ResilientClient against the flaky service."""
-    from backbone.cli.bench_client import bench_client as run_bench
+    from backbone.bench import bench_client as run_bench
 
     run_bench(requests=requests, rounds=rounds)
 
@@ -184,10 +184,12 @@ def bench_gateway(
     ] = 2,
 ) -> None:
     """Throughput, latency and CPU of the gateway vs the User Service direct (and nginx)."""
-    from backbone.cli.bench_gateway import BenchOptions
-    from backbone.cli.bench_gateway import bench_gateway as run_bench
+    from backbone.bench import GatewayOptions
+    from backbone.bench import bench_gateway as run_bench
 
-    options = BenchOptions(duration=duration, connections=connections, rounds=rounds, warmup=warmup)
+    options = GatewayOptions(
+        duration=duration, connections=connections, rounds=rounds, warmup=warmup
+    )
     raise typer.Exit(run_bench(options, out=_out(), err=_err()))
 
 
@@ -211,10 +213,10 @@ def bench_reports(
     concurrency: Annotated[int, typer.Option(min=1, help="Processes of each worker.")] = 2,
 ) -> None:
     """Latency of the report API under load, and its job throughput vs bare Celery."""
-    from backbone.cli.bench_reports import BenchOptions
-    from backbone.cli.bench_reports import bench_reports as run_bench
+    from backbone.bench import ReportsOptions
+    from backbone.bench import bench_reports as run_bench
 
-    options = BenchOptions(
+    options = ReportsOptions(
         users=users,
         duration=duration,
         warmup=warmup,

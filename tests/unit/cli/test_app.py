@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import socket
-import sys
-import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -115,9 +113,7 @@ def test_bench_client_passes_its_options(
 ) -> None:
     """`bench client` calls bench_client with --requests and --rounds."""
     calls: list[dict[str, int]] = []
-    module = types.ModuleType("backbone.cli.bench_client")
-    module.bench_client = lambda **kw: calls.append(kw)  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "backbone.cli.bench_client", module)
+    monkeypatch.setattr("backbone.bench.bench_client", lambda **kw: calls.append(kw))
     result = runner.invoke(app, ["bench", "client", "--requests", "7", "--rounds", "2"])
     assert result.exit_code == 0, result.output
     assert calls == [{"requests": 7, "rounds": 2}]

@@ -13,11 +13,8 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from backbone.cli import app
-from backbone.cli._bench_load import aiohttp_generator, percentile, wrk_generator
-from backbone.cli._bench_stack import Stack, Target, cpu_seconds, nginx_config, user_directive
-from backbone.cli.bench_gateway import (
-    BenchOptions,
+from backbone.bench._gateway import (
+    GatewayOptions,
     LoadResult,
     RoundResult,
     TargetRow,
@@ -28,6 +25,9 @@ from backbone.cli.bench_gateway import (
     render,
     summarize,
 )
+from backbone.bench._load import aiohttp_generator, percentile, wrk_generator
+from backbone.bench._stack import Stack, Target, cpu_seconds, nginx_config, user_directive
+from backbone.cli import app
 
 # Captured from `wrk -t1 -c64 -d3s --latency` against the gateway on a 2-core machine.
 WRK_OUTPUT = """\
@@ -235,7 +235,7 @@ def test_measure_warms_up_then_alternates_targets_each_round() -> None:
         service_pid=os.getpid(),
         targets=[Target("direct", "http://d", None), Target("gateway", "http://g", os.getpid())],
     )
-    rows = measure(stack, generate, BenchOptions(duration=3, rounds=2, warmup=1), lambda _: None)
+    rows = measure(stack, generate, GatewayOptions(duration=3, rounds=2, warmup=1), lambda _: None)
     assert (
         calls
         == [("http://d/users/123", 1), ("http://g/users/123", 1)]
@@ -295,21 +295,21 @@ def test_choose_generator_prefers_wrk() -> None:
 def test_bench_options_refuse_nonsense() -> None:
     """Zero rounds or a negative warm-up are refused."""
     with pytest.raises(ValueError, match=">= 1"):
-        BenchOptions(rounds=0)
+        GatewayOptions(rounds=0)
     with pytest.raises(ValueError, match="warmup"):
-        BenchOptions(warmup=-1)
+        GatewayOptions(warmup=-1)
 
 
 def test_cli_passes_the_options(monkeypatch: pytest.MonkeyPatch) -> None:
     """`bench gateway` hands its options to the benchmark and exits with its code."""
-    seen: list[BenchOptions] = []
+    seen: list[GatewayOptions] = []
     monkeypatch.setattr(
-        "backbone.cli.bench_gateway.bench_gateway",
+        "backbone.bench.bench_gateway",
         lambda options, **_: seen.append(options) or 0,
     )
     result = CliRunner().invoke(
         app, ["bench", "gateway", "--duration", "1", "--rounds", "1", "--warmup", "0"]
     )
     assert result.exit_code == 0, result.output
-    assert seen == [BenchOptions(duration=1, connections=64, rounds=1, warmup=0)]
+    assert seen == [GatewayOptions(duration=1, connections=64, rounds=1, warmup=0)]
     assert CliRunner().invoke(app, ["bench", "gateway", "--connections", "0"]).exit_code == 2

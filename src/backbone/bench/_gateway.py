@@ -9,7 +9,7 @@ One run, one load, one endpoint (``GET /users/123``), up to three targets:
   process.
 
 The load is ``connections`` connections kept busy for ``duration`` seconds (wrk when on
-PATH, else a built-in aiohttp generator, see :mod:`backbone.cli._bench_load`). After a
+PATH, else a built-in aiohttp generator, see :mod:`backbone.bench._load`). After a
 warm-up, each round sends the load to every target in turn, so drift on the machine hits
 them alike; the table shows each target's median round (by req/s), with errors summed
 over all rounds. CPU per request is the user + system time the proxy's processes (and,
@@ -29,14 +29,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from backbone.cli._bench_load import (
+from backbone.bench._load import (
     Generator,
     LoadResult,
     aiohttp_generator,
     parse_wrk,
     wrk_generator,
 )
-from backbone.cli._bench_stack import (
+from backbone.bench._stack import (
     DIRECT,
     GATEWAY,
     NGINX,
@@ -48,7 +48,7 @@ from backbone.cli._bench_stack import (
 from backbone.devstack import SignalGuard, StopRequested
 
 __all__ = [
-    "BenchOptions",
+    "GatewayOptions",
     "LoadResult",
     "RoundResult",
     "TargetRow",
@@ -67,7 +67,7 @@ MAX_P99_RATIO = 3.0
 
 
 @dataclass(frozen=True, slots=True)
-class BenchOptions:
+class GatewayOptions:
     """The load: seconds per round, connections, rounds, warm-up seconds per target."""
 
     duration: int = 8
@@ -213,7 +213,7 @@ def _per_request_us(seconds: float, requests: int) -> float | None:
 
 
 def _one_round(
-    stack: Stack, target: Target, generate: Generator, options: BenchOptions
+    stack: Stack, target: Target, generate: Generator, options: GatewayOptions
 ) -> RoundResult:
     pids = [target.proxy_pid, stack.service_pid]
     before = [cpu_seconds(pid) if pid else 0.0 for pid in pids]
@@ -226,7 +226,7 @@ def _one_round(
 
 
 def measure(
-    stack: Stack, generate: Generator, options: BenchOptions, progress: Callable[[str], None]
+    stack: Stack, generate: Generator, options: GatewayOptions, progress: Callable[[str], None]
 ) -> list[TargetRow]:
     """Warm every target up, then run the rounds, targets taking turns; one row per target."""
     if options.warmup:
@@ -245,7 +245,7 @@ def measure(
     return [summarize(name, results) for name, results in samples.items()]
 
 
-def _preamble(generator: str, nginx: str | None, options: BenchOptions) -> list[str]:
+def _preamble(generator: str, nginx: str | None, options: GatewayOptions) -> list[str]:
     reference = (
         f"nginx ({nginx}) runs with worker_processes 1, to match the gateway's one process, "
         f"and upstream keepalive {options.connections}."
@@ -263,7 +263,7 @@ def _printer(console: Console, style: str) -> Callable[[str], None]:
 
 
 def bench_gateway(
-    options: BenchOptions,
+    options: GatewayOptions,
     *,
     out: Console,
     err: Console,

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 import aiohttp
 import redis
 
-from backbone.cli._bench_celery import NOOP, bare_celery
-from backbone.cli._bench_reports_stack import JobTable, Rig
+from backbone.bench._celery import NOOP, bare_celery
+from backbone.bench._reports_stack import JobTable, Rig
 
 __all__ = [
     "STATUS",

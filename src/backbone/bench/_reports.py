@@ -1,18 +1,18 @@
 """``backbone bench reports``: the report processor under load, and its job throughput.
 
 One run, two measurements, on stores and processes of its own (see
-:mod:`backbone.cli._bench_reports_stack`):
+:mod:`backbone.bench._reports_stack`):
 
 1. **Latency under load.** One API process (``backbone serve reports``) and a worker
    whose every process is busy with a long job (``long_job_seconds``; the jobs the
    users submit are long too, so the processes stay busy). ``users`` users then submit
-   jobs and read their status (:mod:`backbone.cli._bench_reports_load`) for
+   jobs and read their status (:mod:`backbone.bench._reports_load`) for
    ``duration`` seconds after a warm-up: p50 / p99 / max and errors of
    ``POST /generate-report`` and of ``GET /reports/{job_id}/status``, and req/s.
 2. **Throughput of zero-duration jobs**, end to end: ``jobs`` jobs submitted through
    the API (over ``users`` connections) until the job table shows them all finished,
    against the same number of no-op tasks sent with ``.delay()`` to bare Celery until
-   a counter in Redis shows them all run (:mod:`backbone.cli._bench_celery`). Both
+   a counter in Redis shows them all run (:mod:`backbone.bench._celery`). Both
    workers have ``concurrency`` processes and the same flags; the two take turns for
    ``rounds`` rounds after a warm-up batch each, and the table shows each one's median
    round (by jobs/s), with errors summed over all rounds.
@@ -32,8 +32,8 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 
-from backbone.cli._bench_load import percentile
-from backbone.cli._bench_reports_load import (
+from backbone.bench._load import percentile
+from backbone.bench._reports_load import (
     STATUS,
     SUBMIT,
     Batch,
@@ -44,16 +44,16 @@ from backbone.cli._bench_reports_load import (
     user_load,
     wait_until,
 )
-from backbone.cli._bench_reports_stack import JobTable, Names, Rig, bench_stores
-from backbone.cli._bench_stack import StackError, bench_directory, children
+from backbone.bench._reports_stack import JobTable, Names, Rig, bench_stores
+from backbone.bench._stack import StackError, bench_directory, children
 from backbone.devstack import SignalGuard, StopRequested
 
 __all__ = [
     "BARE",
     "OURS",
     "Batch",
-    "BenchOptions",
     "EndpointRow",
+    "ReportsOptions",
     "ThroughputRow",
     "bench_reports",
     "goal_lines",
@@ -72,7 +72,7 @@ STATUS_READS = 3
 
 
 @dataclass(frozen=True, slots=True)
-class BenchOptions:
+class ReportsOptions:
     """The run: the users' load, the long jobs, the throughput batches, the workers."""
 
     users: int = 50
@@ -245,7 +245,7 @@ def goal_lines(
 
 
 def measure_latency(
-    rig: Rig, table: JobTable, api_url: str, options: BenchOptions, say: Callable[[str], None]
+    rig: Rig, table: JobTable, api_url: str, options: ReportsOptions, say: Callable[[str], None]
 ) -> tuple[list[EndpointRow], int]:
     """Part 1: occupy every worker process with a long job, then the users; rows and busy."""
     worker = rig.worker("long", options.long_job_seconds)
@@ -267,7 +267,7 @@ def measure_latency(
 
 
 def measure_throughput(
-    rig: Rig, table: JobTable, api_url: str, options: BenchOptions, say: Callable[[str], None]
+    rig: Rig, table: JobTable, api_url: str, options: ReportsOptions, say: Callable[[str], None]
 ) -> list[ThroughputRow]:
     """Part 2: batches of zero-duration jobs, ours and bare Celery taking turns."""
     with job_paths(rig, table, api_url, connections=options.users) as paths:
@@ -298,7 +298,7 @@ class _Results:
     busy: int
 
 
-def _run(options: BenchOptions, guard: SignalGuard, say: Callable[[str], None]) -> _Results:
+def _run(options: ReportsOptions, guard: SignalGuard, say: Callable[[str], None]) -> _Results:
     names = Names.new()
     with (
         bench_directory() as tmp,
@@ -317,7 +317,7 @@ def _run(options: BenchOptions, guard: SignalGuard, say: Callable[[str], None]) 
     return _Results(latency, throughput, busy)
 
 
-def _preamble(options: BenchOptions) -> list[str]:
+def _preamble(options: ReportsOptions) -> list[str]:
     pause = f"a {options.think:g} s pause after each answer" if options.think else "no pause"
     return [
         f"Load: built-in asyncio + aiohttp, {options.users} users, each submitting a job and "
@@ -335,7 +335,7 @@ def _printer(console: Console, style: str) -> Callable[[str], None]:
     return say
 
 
-def _print_results(results: _Results, options: BenchOptions, out: Console) -> None:
+def _print_results(results: _Results, options: ReportsOptions, out: Console) -> None:
     cpus = os.cpu_count()
     out.print(
         render_latency(
@@ -363,7 +363,7 @@ def _print_results(results: _Results, options: BenchOptions, out: Console) -> No
         out.print(line)
 
 
-def bench_reports(options: BenchOptions, *, out: Console, err: Console) -> int:
+def bench_reports(options: ReportsOptions, *, out: Console, err: Console) -> int:
     """Start everything, measure both parts, print the tables and the goals; the exit code."""
     for line in _preamble(options):
         out.print(line)

@@ -8,9 +8,9 @@ running on the same servers is not disturbed: a database of its own
 counter and worker names that carry the run's token, deleted afterwards (with the
 entries Celery leaves in kombu's shared bindings).
 
-**Processes** are children of :func:`backbone.cli._bench_stack.children`: one API
+**Processes** are children of :func:`backbone.bench._stack.children`: one API
 (``backbone serve reports``) and ``backbone worker`` processes, all on the run's queue,
-and the baseline's worker (``celery -A backbone.cli._bench_celery:app worker``) with the
+and the baseline's worker (``celery -A backbone.bench._celery:app worker``) with the
 flags ``backbone worker`` uses. :class:`JobTable` reads and writes the run's job table
 directly (counting finished jobs, cancelling what is left over).
 """
@@ -31,8 +31,8 @@ from celery import Celery
 from sqlalchemy import Engine, create_engine, func, select, text, update
 from sqlalchemy.pool import NullPool
 
-from backbone.cli._bench_celery import BROKER_ENV, COUNTER_ENV, QUEUE_ENV
-from backbone.cli._bench_stack import STOP_GRACE, Starter
+from backbone.bench._celery import BROKER_ENV, COUNTER_ENV, QUEUE_ENV
+from backbone.bench._stack import STOP_GRACE, Starter
 from backbone.cli._services import POSTGRES, REDIS
 from backbone.cli._up import external_urls
 from backbone.cli._worker import worker_argv
@@ -267,7 +267,7 @@ class Rig:
         flags = worker_argv(
             settings=settings, concurrency=self.concurrency, hostname=self.names.hostname("bare")
         )
-        argv = [sys.executable, "-m", "celery", "-A", "backbone.cli._bench_celery:app", *flags]
+        argv = [sys.executable, "-m", "celery", "-A", "backbone.bench._celery:app", *flags]
         env = {
             BROKER_ENV: self.stores.redis_url,
             QUEUE_ENV: self.names.bare_queue,
