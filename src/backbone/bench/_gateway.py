@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from backbone.bench._load import (
     Generator,
@@ -35,6 +34,14 @@ from backbone.bench._load import (
     aiohttp_generator,
     parse_wrk,
     wrk_generator,
+)
+from backbone.bench._output import (
+    lower_median,
+    printer,
+    ratio,
+    results_table,
+    run_bench,
+    verdict,
 )
 from backbone.bench._stack import (
     DIRECT,
@@ -45,7 +52,7 @@ from backbone.bench._stack import (
     cpu_seconds,
     running_stack,
 )
-from backbone.devstack import SignalGuard, StopRequested
+from backbone.devstack import SignalGuard
 
 __all__ = [
     "GatewayOptions",
@@ -104,9 +111,7 @@ class TargetRow:
 
 def summarize(target: str, rounds: list[RoundResult]) -> TargetRow:
     """The median round by req/s (the lower middle one for an even count), errors summed."""
-    if not rounds:
-        raise ValueError(f"no rounds for {target}")
-    median = sorted(rounds, key=lambda r: r.load.rps)[(len(rounds) - 1) // 2]
+    median = lower_median(rounds, key=lambda r: r.load.rps, what=f"rounds for {target}")
     return TargetRow(
         target=target,
         rps=median.load.rps,
@@ -122,23 +127,25 @@ def _us(value: float | None) -> str:
     return "—" if value is None else f"{value:.0f}"
 
 
-def _ratio(value: float, baseline: float) -> str:
-    return f"{value / baseline:.2f}x" if baseline > 0 else "—"
-
-
 def render(rows: list[TargetRow], *, title: str) -> Table:
     """The results table; ratios are against the ``direct`` row."""
     direct = next((row for row in rows if row.target == DIRECT), None)
-    table = Table(
+    table = results_table(
         title=title,
         caption="CPU: user + system time of the process and its children, per request "
         "answered in the round; errors: all rounds",
+        label="target",
+        columns=(
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "errors",
+            "proxy CPU µs/req",
+            "service CPU µs/req",
+            "req/s vs direct",
+            "p99 vs direct",
+        ),
     )
-    table.add_column("target", style="bold")
-    for column in ("req/s", "p50 ms", "p99 ms", "errors", "proxy CPU µs/req"):
-        table.add_column(column, justify="right")
-    for column in ("service CPU µs/req", "req/s vs direct", "p99 vs direct"):
-        table.add_column(column, justify="right")
     for row in rows:
         table.add_row(
             row.target,
@@ -148,14 +155,10 @@ def render(rows: list[TargetRow], *, title: str) -> Table:
             str(row.errors),
             _us(row.proxy_cpu_us),
             _us(row.service_cpu_us),
-            _ratio(row.rps, direct.rps) if direct else "—",
-            _ratio(row.p99_ms, direct.p99_ms) if direct else "—",
+            ratio(row.rps, direct.rps if direct else None),
+            ratio(row.p99_ms, direct.p99_ms if direct else None),
         )
     return table
-
-
-def _verdict(met: bool) -> str:
-    return "met    " if met else "NOT met"
 
 
 def _goals(direct: TargetRow, gateway: TargetRow) -> list[str]:
@@ -163,12 +166,12 @@ def _goals(direct: TargetRow, gateway: TargetRow) -> list[str]:
     p99 = gateway.p99_ms / direct.p99_ms if direct.p99_ms else float("inf")
     cpu = gateway.proxy_cpu_us
     return [
-        f"  {_verdict(share >= MIN_THROUGHPUT_RATIO)}  throughput >= "
+        f"  {verdict(share >= MIN_THROUGHPUT_RATIO)}  throughput >= "
         f"{MIN_THROUGHPUT_RATIO:.0%} of direct: {share:.0%} "
         f"({gateway.rps:,.0f} vs {direct.rps:,.0f} req/s)",
-        f"  {_verdict(cpu is not None and cpu <= MAX_PROXY_CPU_US)}  gateway CPU <= "
+        f"  {verdict(cpu is not None and cpu <= MAX_PROXY_CPU_US)}  gateway CPU <= "
         f"{MAX_PROXY_CPU_US:.0f} µs per proxied request: {_us(cpu)} µs",
-        f"  {_verdict(p99 <= MAX_P99_RATIO)}  p99 <= {MAX_P99_RATIO:g}x direct p99: "
+        f"  {verdict(p99 <= MAX_P99_RATIO)}  p99 <= {MAX_P99_RATIO:g}x direct p99: "
         f"{p99:.2f}x ({gateway.p99_ms:.2f} vs {direct.p99_ms:.2f} ms)",
     ]
 
@@ -255,11 +258,14 @@ def _preamble(generator: str, nginx: str | None, options: GatewayOptions) -> lis
     return [f"Load generator: {generator}, {options.connections} connections.", reference]
 
 
-def _printer(console: Console, style: str) -> Callable[[str], None]:
-    def say(line: str) -> None:
-        console.print(Text(line, style=style))
-
-    return say
+def _print_results(rows: list[TargetRow], options: GatewayOptions, out: Console) -> None:
+    title = (
+        f"Gateway throughput: GET {PATH}, {options.connections} connections, "
+        f"median of {options.rounds} x {options.duration} s rounds, {os.cpu_count()} CPUs"
+    )
+    out.print(render(rows, title=title))
+    for line in goal_lines(rows):
+        out.print(line)
 
 
 def bench_gateway(
@@ -274,31 +280,19 @@ def bench_gateway(
     nginx = which("nginx")
     for line in _preamble(generator, nginx, options):
         out.print(line)
-    with SignalGuard() as guard:
-        try:
-            with running_stack(
-                nginx=nginx,
-                keepalive=options.connections,
-                guard=guard,
-                warn=_printer(err, "yellow"),
-            ) as stack:
-                rows = measure(stack, generate, options, _printer(err, "dim"))
-        except StopRequested as exc:
-            err.print(
-                Text(
-                    f"backbone bench gateway: stopped by {exc}; every child process stopped",
-                    style="bold red",
-                )
-            )
-            return 130
-        except (RuntimeError, ValueError) as exc:  # StackError, wrk failing or unreadable
-            err.print(Text(f"backbone bench gateway: {exc}", style="bold red"))
-            return 1
-    title = (
-        f"Gateway throughput: GET {PATH}, {options.connections} connections, "
-        f"median of {options.rounds} x {options.duration} s rounds, {os.cpu_count()} CPUs"
+
+    def measure_stack(guard: SignalGuard) -> list[TargetRow]:
+        warn = printer(err, "yellow")
+        with running_stack(
+            nginx=nginx, keepalive=options.connections, guard=guard, warn=warn
+        ) as stack:
+            return measure(stack, generate, options, printer(err, "dim"))
+
+    # RuntimeError: a child that failed (ChildError), wrk failing; ValueError: wrk unreadable.
+    return run_bench(
+        "gateway",
+        measure_stack,
+        lambda rows: _print_results(rows, options, out),
+        err=err,
+        errors=(RuntimeError, ValueError),
     )
-    out.print(render(rows, title=title))
-    for line in goal_lines(rows):
-        out.print(line)
-    return 0

@@ -29,10 +29,17 @@ from dataclasses import dataclass
 from redis.exceptions import RedisError
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 
 from backbone.bench._load import percentile
+from backbone.bench._output import (
+    lower_median,
+    printer,
+    ratio,
+    results_table,
+    run_bench,
+    verdict,
+)
 from backbone.bench._reports_load import (
     STATUS,
     SUBMIT,
@@ -46,7 +53,7 @@ from backbone.bench._reports_load import (
 )
 from backbone.bench._reports_stack import JobTable, Names, Rig, bench_stores
 from backbone.bench._stack import StackError, bench_directory, children
-from backbone.devstack import SignalGuard, StopRequested
+from backbone.devstack import SignalGuard
 
 __all__ = [
     "BARE",
@@ -131,19 +138,19 @@ class ThroughputRow:
 
 def summarize_batches(path: str, batches: list[Batch]) -> ThroughputRow:
     """The median batch by jobs/s (the lower middle one for an even count), errors summed."""
-    if not batches:
-        raise ValueError(f"no batches for {path}")
-    median = sorted(batches, key=lambda b: b.rate)[(len(batches) - 1) // 2]
+    median = lower_median(batches, key=lambda b: b.rate, what=f"batches for {path}")
     errors = sum(b.errors for b in batches)
     return ThroughputRow(path, median.done, median.rate, median.submit_rate, errors)
 
 
 def render_latency(rows: list[EndpointRow], *, title: str) -> Table:
     """The latency table: one line per endpoint."""
-    table = Table(title=title, caption="errors: any other status than 202 / 200, or no answer")
-    table.add_column("endpoint", style="bold")
-    for column in ("requests", "req/s", "p50 ms", "p99 ms", "max ms", "errors"):
-        table.add_column(column, justify="right")
+    table = results_table(
+        title=title,
+        caption="errors: any other status than 202 / 200, or no answer",
+        label="endpoint",
+        columns=("requests", "req/s", "p50 ms", "p99 ms", "max ms", "errors"),
+    )
     for row in rows:
         table.add_row(
             row.endpoint,
@@ -157,21 +164,16 @@ def render_latency(rows: list[EndpointRow], *, title: str) -> Table:
     return table
 
 
-def _ratio(value: float, baseline: float) -> str:
-    return f"{value / baseline:.2f}x" if baseline > 0 else "—"
-
-
 def render_throughput(rows: list[ThroughputRow], *, title: str) -> Table:
     """The throughput table; the ratio is against the bare Celery row."""
     bare = next((row for row in rows if row.path == BARE), None)
-    table = Table(
+    table = results_table(
         title=title,
         caption="jobs/s: first submission to last job finished; submit/s: while submitting; "
         "jobs: finished in the median round; errors: all rounds",
+        label="path",
+        columns=("jobs", "jobs/s", "submit/s", "errors", "vs bare Celery"),
     )
-    table.add_column("path", style="bold")
-    for column in ("jobs", "jobs/s", "submit/s", "errors", "vs bare Celery"):
-        table.add_column(column, justify="right")
     for row in rows:
         table.add_row(
             row.path,
@@ -179,23 +181,19 @@ def render_throughput(rows: list[ThroughputRow], *, title: str) -> Table:
             f"{row.rate:,.0f}",
             f"{row.submit_rate:,.0f}",
             str(row.errors),
-            _ratio(row.rate, bare.rate) if bare else "—",
+            ratio(row.rate, bare.rate if bare else None),
         )
     return table
 
 
-def _verdict(met: bool) -> str:
-    return "met    " if met else "NOT met"
-
-
 def _latency_goals(rows: list[EndpointRow], users: int) -> list[str]:
     lines = [
-        f"  {_verdict(row.requests > 0 and row.p99_ms <= MAX_P99_MS)}  {row.endpoint} p99 <= "
+        f"  {verdict(row.requests > 0 and row.p99_ms <= MAX_P99_MS)}  {row.endpoint} p99 <= "
         f"{MAX_P99_MS:g} ms at {users} users: {row.p99_ms:.2f} ms"
         for row in rows
     ]
     errors = sum(row.errors for row in rows)
-    lines.append(f"  {_verdict(errors == 0)}  no errors under load: {errors}")
+    lines.append(f"  {verdict(errors == 0)}  no errors under load: {errors}")
     return lines
 
 
@@ -206,7 +204,7 @@ def _throughput_goal(rows: list[ThroughputRow]) -> list[str]:
         return ["  throughput: not checked (the run has no rows for ours and bare Celery)"]
     share = ours.rate / bare.rate if bare.rate else 0.0
     return [
-        f"  {_verdict(share >= MIN_THROUGHPUT_RATIO)}  zero-duration jobs/s >= "
+        f"  {verdict(share >= MIN_THROUGHPUT_RATIO)}  zero-duration jobs/s >= "
         f"{MIN_THROUGHPUT_RATIO:.0%} of bare Celery: {share:.0%} "
         f"({ours.rate:,.0f} vs {bare.rate:,.0f} jobs/s)"
     ]
@@ -328,13 +326,6 @@ def _preamble(options: ReportsOptions) -> list[str]:
     ]
 
 
-def _printer(console: Console, style: str) -> Callable[[str], None]:
-    def say(line: str) -> None:
-        console.print(Text(line, style=style))
-
-    return say
-
-
 def _print_results(results: _Results, options: ReportsOptions, out: Console) -> None:
     cpus = os.cpu_count()
     out.print(
@@ -367,15 +358,10 @@ def bench_reports(options: ReportsOptions, *, out: Console, err: Console) -> int
     """Start everything, measure both parts, print the tables and the goals; the exit code."""
     for line in _preamble(options):
         out.print(line)
-    fail = _printer(err, "bold red")
-    with SignalGuard() as guard:
-        try:
-            results = _run(options, guard, _printer(err, "dim"))
-        except StopRequested as exc:
-            fail(f"backbone bench reports: stopped by {exc}; every child process stopped")
-            return 130
-        except (RuntimeError, ValueError, OSError, SQLAlchemyError, RedisError) as exc:
-            fail(f"backbone bench reports: {exc}")
-            return 1
-    _print_results(results, options, out)
-    return 0
+    return run_bench(
+        "reports",
+        lambda guard: _run(options, guard, printer(err, "dim")),
+        lambda results: _print_results(results, options, out),
+        err=err,
+        errors=(RuntimeError, ValueError, OSError, SQLAlchemyError, RedisError),
+    )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,23 +11,16 @@ import pytest
 import redis
 
 from backbone.devstack import EmbeddedPostgres, EmbeddedRedis, EmbeddedServerError
+from tests._local import scratch_directory
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def tmp_path() -> Iterator[Path]:
-    """A temporary directory outside pytest's basetemp, removed afterwards.
-
-    As root, the embedded PostgreSQL runs as another user who must traverse the data
-    directory's parents; every pytest session that starts re-applies mode 0700 to
-    /tmp/pytest-of-root, which would cut a concurrent test's server off its data.
-    """
-    path = Path(tempfile.mkdtemp(prefix="backbone-it-"))
-    try:
+    """A temporary directory outside pytest's basetemp (see scratch_directory)."""
+    with scratch_directory("backbone-it-") as path:
         yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def _gone(pids: list[int]) -> bool:

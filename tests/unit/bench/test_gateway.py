@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.server
 import os
 import stat
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from backbone.bench._gateway import (
 from backbone.bench._load import aiohttp_generator, percentile, wrk_generator
 from backbone.bench._stack import Stack, Target, cpu_seconds, nginx_config, user_directive
 from backbone.cli import app
+from tests import _local as local
 
 # Captured from `wrk -t1 -c64 -d3s --latency` against the gateway on a 2-core machine.
 WRK_OUTPUT = """\
@@ -134,15 +134,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def http_server() -> Iterator[str]:
     """A threaded HTTP/1.1 server on a free port: 500 on /fail, 200 elsewhere."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with local.http_server(_Handler) as url:
+        yield url
 
 
 def test_aiohttp_generator_measures_and_counts_status_errors(http_server: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
-import threading
 import types
 import uuid
 from collections.abc import Callable, Iterator
@@ -43,6 +42,7 @@ from backbone.bench._reports_stack import Names, _long_job_limits, with_database
 from backbone.bench._stack import StackError
 from backbone.cli import app
 from backbone.devstack import StopRequested
+from tests import _local as local
 
 # ---------------------------------------------------------------------------- a fake API
 
@@ -78,15 +78,8 @@ class _Api(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def api() -> Iterator[str]:
     """A threaded HTTP/1.1 server standing in for the report API."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Api)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with local.http_server(_Api) as url:
+        yield url
 
 
 # ---------------------------------------------------------------------------- the load

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from backbone.cli import app
 from backbone.cli._services import INFRASTRUCTURE, SERVICES
 from backbone.core.server import LimitedHttpToolsProtocol
+from tests import _local as local
 
 
 @pytest.fixture
@@ -23,10 +24,8 @@ def runner() -> CliRunner:
 @pytest.fixture
 def busy_port() -> Iterator[int]:
     """A loopback port with a listener on it for the duration of the test."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        yield sock.getsockname()[1]
+    with local.busy_port() as port:
+        yield port
 
 
 def test_help_lists_the_commands(runner: CliRunner) -> None:

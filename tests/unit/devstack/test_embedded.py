@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,15 +22,14 @@ from backbone.devstack import (
     redis_server_binary,
 )
 from backbone.devstack._postgres import _grant_traverse, _on_the_way
+from tests import _local as local
 
 
 @pytest.fixture
 def busy_port() -> Iterator[int]:
     """A loopback port with a listener on it for the duration of the test."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        yield sock.getsockname()[1]
+    with local.busy_port() as port:
+        yield port
 
 
 def test_the_pip_packages_ship_the_binaries() -> None:

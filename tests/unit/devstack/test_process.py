@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import types
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from backbone.devstack import Child, ChildError, find_free_port, http_probe, spawn
+from tests import _local as local
 from tests.unit.devstack.test_supervisor import FakeClock
 
 # A child that ignores SIGTERM and leaves a grandchild (which ignores it too) in its group.
@@ -172,15 +172,8 @@ class _Status(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def http_server() -> Iterator[str]:
     """A threaded HTTP server on a free port: 200 on /ok, 503 elsewhere."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Status)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with local.http_server(_Status) as url:
+        yield url
 
 
 def test_http_probe_is_true_on_200_only(http_server: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,37 +10,13 @@ from backbone.devstack import (
     EmbeddedServerError,
     PortInUseError,
 )
+from tests._surface import assert_all_is_the_surface
 
 
-def test_all_is_sorted_and_exact() -> None:
-    """__all__ lists exactly the public names, sorted (constants first, as isort does)."""
-    assert devstack.__all__ == sorted(devstack.__all__, key=lambda name: (not name.isupper(), name))
-    assert set(devstack.__all__) == {
-        "BinaryNotFoundError",
-        "Child",
-        "ChildError",
-        "DevstackError",
-        "EmbeddedPostgres",
-        "EmbeddedRedis",
-        "EmbeddedServer",
-        "EmbeddedServerError",
-        "PortInUseError",
-        "ProcessLike",
-        "SignalGuard",
-        "StopRequested",
-        "Supervisor",
-        "binaries_available",
-        "find_free_port",
-        "http_probe",
-        "log_tail",
-        "port_is_free",
-        "postgres_bin_dir",
-        "redis_server_binary",
-        "spawn",
-        "stop_children",
-    }
-    for name in devstack.__all__:
-        assert getattr(devstack, name) is not None
+def test_all_is_sorted_and_is_the_whole_surface() -> None:
+    """__all__ names, sorted, every public name of the package, and the routine's entry points."""
+    assert_all_is_the_surface(devstack)
+    assert {"Child", "spawn", "stop_children", "Supervisor", "SignalGuard"} <= set(devstack.__all__)
 
 
 def test_exception_tree_has_one_root() -> None:
