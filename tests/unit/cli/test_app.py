@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import socket
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -116,6 +118,32 @@ def test_bench_client_passes_its_options(
     result = runner.invoke(app, ["bench", "client", "--requests", "7", "--rounds", "2"])
     assert result.exit_code == 0, result.output
     assert calls == [{"requests": 7, "rounds": 2}]
+
+
+@pytest.fixture
+def without_bench_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bench extra's libraries cannot be imported, nor (so) backbone.bench."""
+    # Imported first, so that every submodule is in sys.modules, and all are restored after.
+    importlib.import_module("backbone.bench")
+
+    for name in [
+        n for n in sys.modules if n == "backbone.bench" or n.startswith("backbone.bench.")
+    ]:
+        monkeypatch.delitem(sys.modules, name)
+    for extra in ("psutil", "tenacity"):
+        monkeypatch.setitem(sys.modules, extra, None)
+
+
+@pytest.mark.parametrize("benchmark", ["client", "gateway", "reports"])
+@pytest.mark.usefixtures("without_bench_extra")
+def test_bench_without_the_extra_names_it_in_one_line(runner: CliRunner, benchmark: str) -> None:
+    """No traceback: exit 1 and one line that says how to install the bench extra."""
+    result = runner.invoke(app, ["bench", benchmark])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith("backbone bench: needs the bench extra (no module named ")
+    assert line.endswith("): pip install 'backbone[bench]'")
 
 
 def test_bench_client_rejects_zero_requests(runner: CliRunner) -> None:
