@@ -8,6 +8,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /app
+# Runtime pins only: the bench extra is not installed (`backbone bench` says how to add it).
 COPY requirements.txt ./
 RUN pip install -r requirements.txt
 

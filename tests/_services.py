@@ -78,7 +78,7 @@ def redis_server(tmp_root: Path) -> Iterator[str]:
             port = container.get_exposed_port(6379)
             yield f"redis://{host}:{port}/0"
     else:
-        from backbone.core.embedded import EmbeddedRedis
+        from backbone.devstack import EmbeddedRedis
 
         with EmbeddedRedis(data_dir=tmp_root / "redis") as server:
             yield server.url
@@ -95,7 +95,7 @@ def postgres_server(tmp_root: Path) -> Iterator[str]:
         with PostgresContainer("postgres:16-alpine", driver=None) as container:
             yield container.get_connection_url()
     else:
-        from backbone.core.embedded import EmbeddedPostgres
+        from backbone.devstack import EmbeddedPostgres
 
         with EmbeddedPostgres(data_dir=tmp_root / "postgres") as server:
             yield server.url

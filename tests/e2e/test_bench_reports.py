@@ -91,7 +91,7 @@ def test_bench_reports_prints_both_tables_and_leaves_nothing_behind(
     assert "reports" in children.serving()
     commands = [" ".join(argv) for _, argv in children.seen.values()]
     assert any("backbone.cli worker" in command for command in commands), commands
-    assert any("_bench_celery:app" in command for command in commands), commands
+    assert any("backbone.bench._celery:app" in command for command in commands), commands
     _assert_nothing_left(stderr, children, redis_url, postgres_server_url)
 
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,7 +17,8 @@ import httpx
 import psutil
 import pytest
 
-from backbone.core.embedded import find_free_port
+from backbone.devstack import find_free_port
+from tests._local import scratch_directory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
@@ -29,17 +28,9 @@ PROCESSES = ("flaky", "users", "orders", "gateway", "reports", "redis", "postgre
 
 @pytest.fixture
 def tmp_path() -> Iterator[Path]:
-    """A temporary directory outside pytest's basetemp, removed afterwards.
-
-    As root, the embedded PostgreSQL runs as another user who must traverse the data
-    directory's parents; every pytest session that starts re-applies mode 0700 to
-    /tmp/pytest-of-root, which would cut a concurrent test's server off its data.
-    """
-    path = Path(tempfile.mkdtemp(prefix="backbone-e2e-"))
-    try:
+    """A temporary directory outside pytest's basetemp (see scratch_directory)."""
+    with scratch_directory("backbone-e2e-") as path:
         yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 @dataclass

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -34,6 +36,19 @@ def _out() -> Console:
 
 def _err() -> Console:
     return Console(stderr=True, markup=False, soft_wrap=True)
+
+
+@contextlib.contextmanager
+def _bench_extra() -> Iterator[None]:
+    """Around importing a benchmark: a library of the bench extra missing is a one-line error."""
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        if exc.name is None or exc.name.partition(".")[0] == "backbone":
+            raise
+        message = f"backbone bench: needs the bench extra (no module named {exc.name!r}): "
+        _err().print(Text(message + "pip install 'backbone[bench]'", style="bold red"))
+        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -170,7 +185,8 @@ def bench_client(
     rounds: Annotated[int, typer.Option(min=1, help="Rounds.")] = 5,
 ) -> None:
     """Benchmark ResilientClient against the flaky service."""
-    from backbone.cli.bench_client import bench_client as run_bench
+    with _bench_extra():
+        from backbone.bench import bench_client as run_bench
 
     run_bench(requests=requests, rounds=rounds)
 
@@ -185,10 +201,13 @@ def bench_gateway(
     ] = 2,
 ) -> None:
     """Throughput, latency and CPU of the gateway vs the User Service direct (and nginx)."""
-    from backbone.cli.bench_gateway import BenchOptions
-    from backbone.cli.bench_gateway import bench_gateway as run_bench
+    with _bench_extra():
+        from backbone.bench import GatewayOptions
+        from backbone.bench import bench_gateway as run_bench
 
-    options = BenchOptions(duration=duration, connections=connections, rounds=rounds, warmup=warmup)
+    options = GatewayOptions(
+        duration=duration, connections=connections, rounds=rounds, warmup=warmup
+    )
     raise typer.Exit(run_bench(options, out=_out(), err=_err()))
 
 
@@ -212,10 +231,11 @@ def bench_reports(
     concurrency: Annotated[int, typer.Option(min=1, help="Processes of each worker.")] = 2,
 ) -> None:
     """Latency of the report API under load, and its job throughput vs bare Celery."""
-    from backbone.cli.bench_reports import BenchOptions
-    from backbone.cli.bench_reports import bench_reports as run_bench
+    with _bench_extra():
+        from backbone.bench import ReportsOptions
+        from backbone.bench import bench_reports as run_bench
 
-    options = BenchOptions(
+    options = ReportsOptions(
         users=users,
         duration=duration,
         warmup=warmup,

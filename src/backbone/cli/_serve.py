@@ -9,8 +9,8 @@ from rich.text import Text
 from backbone.cli._config import ConfigError, load_environment, resolve_ports
 from backbone.cli._services import SERVICES, ServiceSpec
 from backbone.core.config import CoreSettings
-from backbone.core.embedded import port_is_free
 from backbone.core.logging import configure_logging
+from backbone.devstack import port_is_free
 
 __all__ = ["UnknownServiceError", "lookup", "serve"]
 

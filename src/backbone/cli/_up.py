@@ -9,15 +9,11 @@ when set; otherwise they are started embedded under ``--data-dir``, always on 12
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
-import httpx
 from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
@@ -32,20 +28,25 @@ from backbone.cli._services import (
     resolve,
     url_env,
 )
-from backbone.cli._supervisor import Child, SignalGuard, StopRequested, Supervisor
 from backbone.cli._table import Row, build_table, curl_command, psql_command, redis_command
 from backbone.core.config import CoreSettings
-from backbone.core.embedded import (
+from backbone.devstack import (
+    BinaryNotFoundError,
+    DevstackError,
     EmbeddedPostgres,
     EmbeddedRedis,
-    EmbeddedServerError,
-    log_tail,
+    EmbeddedServer,
+    SignalGuard,
+    StopRequested,
+    Supervisor,
+    http_probe,
     port_is_free,
     postgres_bin_dir,
     redis_server_binary,
+    spawn,
 )
 
-__all__ = ["StartupError", "UpOptions", "run_up", "wait_until_ready"]
+__all__ = ["StartupError", "UpOptions", "run_up"]
 
 INFRA_HOST = "127.0.0.1"
 READY_LINE = "backbone up: ready (Ctrl-C to stop)"
@@ -53,7 +54,7 @@ _TIER_REDIS, _TIER_POSTGRES, _TIER_SERVICES = 0, 1, 2
 
 
 class StartupError(Exception):
-    """Something could not be started; the message says what, with its log tail."""
+    """Something other than a child could not be started (the migrations)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,48 +76,6 @@ def client_host(host: str) -> str:
     if host == "::":
         return "[::1]"
     return f"[{host}]" if ":" in host else host
-
-
-def wait_until_ready(
-    name: str,
-    probe: Callable[[], bool],
-    *,
-    exited: Callable[[], int | None],
-    log_file: Path | None,
-    timeout: float,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
-    interval: float = 0.1,
-) -> None:
-    """Poll ``probe`` until it is true; StartupError if the process exits or time runs out."""
-    deadline = clock() + timeout
-    while True:
-        code = exited()
-        if code is not None:
-            raise StartupError(f"{name} exited with code {code} during start-up" + _tail(log_file))
-        if probe():
-            return
-        if clock() >= deadline:
-            raise StartupError(f"{name} was not ready after {timeout:g}s" + _tail(log_file))
-        sleep(interval)
-
-
-def http_probe(url: str) -> Callable[[], bool]:
-    """A probe that is true once ``GET url`` answers 200."""
-
-    def probe() -> bool:
-        try:
-            return httpx.get(url, timeout=2.0).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    return probe
-
-
-def _tail(log_file: Path | None) -> str:
-    if log_file is None:
-        return ""
-    return f"; last lines of {log_file}:\n{log_tail(log_file)}"
 
 
 @dataclass
@@ -166,26 +125,23 @@ class _Stack:
             raise StartupError(f"database migrations failed: {exc!r}") from exc
 
     def _start_embedded(self, name: str, port: int) -> None:
-        data_dir = self.options.data_dir / name
-        log_file = self.log_dir / f"{name}.log"
-        server: EmbeddedRedis | EmbeddedPostgres
-        if name == REDIS:
-            server = EmbeddedRedis(data_dir=data_dir, host=INFRA_HOST, port=port, log_file=log_file)
-        else:
-            server = EmbeddedPostgres(
-                data_dir=data_dir, host=INFRA_HOST, port=port, log_file=log_file
-            )
+        server: EmbeddedServer
+        server = (EmbeddedRedis if name == REDIS else EmbeddedPostgres)(
+            data_dir=self.options.data_dir / name,
+            host=INFRA_HOST,
+            port=port,
+            log_file=self.log_dir / f"{name}.log",
+        )
         self.out.print(f"starting embedded {name} on port {port}")
         # Deferred: a Ctrl-C now waits until the server is up and recorded, then stops it.
         with self.guard.deferred():
             server.start()
-            process = server.process
-            if process is None:  # start() returned, so it runs: defensive only
+            child = server.child
+            if child is None:  # start() returned, so it runs: defensive only
                 raise StartupError(f"embedded {name} did not start")
-            tier = _TIER_REDIS if name == REDIS else _TIER_POSTGRES
-            self.supervisor.add(Child(name, process, tier, server.stop_signal, server.log_file))
+            self.supervisor.add(child, tier=_TIER_REDIS if name == REDIS else _TIER_POSTGRES)
         self.urls[name] = server.url
-        self._infra_row(name, server.url, f"embedded, pid {process.pid}")
+        self._infra_row(name, server.url, f"embedded, pid {child.pid}")
 
     def _infra_row(self, name: str, url: str, note: str) -> None:
         if name == REDIS:
@@ -202,31 +158,17 @@ class _Stack:
             argv = [sys.executable, "-m", "backbone.cli", "serve", spec.name,
                     "--host", self.options.host, "--port", str(port)]  # fmt: skip
         self.out.print(f"starting {spec.name}" + (f" on port {port}" if port else ""))
-        with self.guard.deferred(), log_file.open("ab") as log:
-            log.write(f"--- {spec.name} starting at {time.strftime('%F %T')} ---\n".encode())
-            log.flush()
-            process = _spawn(argv, log, self._child_env())
-            child = self.supervisor.add(Child(spec.name, process, tier, log_file=log_file))
+        with self.guard.deferred():
+            child = spawn(spec.name, argv, log_file=log_file, env=self._child_env())
+            self.supervisor.add(child, tier=tier)
         if not spec.is_http:
-            self.rows.append(Row(spec.name, "-", "-", f"pid {process.pid}"))
+            self.rows.append(Row(spec.name, "-", "-", f"pid {child.pid}"))
             return
         base = f"http://{client_host(self.options.host)}:{port}"
         self.service_urls[spec.name] = base
-        wait_until_ready(
-            spec.name,
-            http_probe(base + spec.ready_path),
-            exited=process.poll,
-            log_file=child.log_file,
-            timeout=self.options.ready_timeout,
-        )
-        self.rows.append(
-            Row(
-                spec.name,
-                base,
-                curl_command(base, spec.try_path, spec.try_method),
-                f"pid {process.pid}",
-            )
-        )
+        child.wait_ready(http_probe(base + spec.ready_path), timeout=self.options.ready_timeout)
+        try_it = curl_command(base, spec.try_path, spec.try_method)
+        self.rows.append(Row(spec.name, base, try_it, f"pid {child.pid}"))
 
     def _child_env(self) -> dict[str, str]:
         env = dict(self.env)
@@ -255,19 +197,8 @@ def external_urls() -> dict[str, str | None]:
 def _bundled(locate: Callable[[], Path]) -> Path | None:
     try:
         return locate()
-    except EmbeddedServerError:
+    except BinaryNotFoundError:
         return None
-
-
-def _spawn(argv: list[str], log: IO[bytes], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        argv,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-        start_new_session=True,
-    )
 
 
 def _check_ports_free(ports: Mapping[str, int], host: str, infra: list[str]) -> None:
@@ -290,7 +221,7 @@ def run_up(options: UpOptions, *, out: Console, err: Console) -> int:
         except StopRequested as exc:
             err.print(f"{exc}: stopping")
             return 0
-        except (ConfigError, StartupError, EmbeddedServerError) as exc:
+        except (ConfigError, StartupError, DevstackError) as exc:
             err.print(Text("backbone up failed: ", style="bold red") + Text(str(exc)))
             return 1
         finally:
@@ -309,7 +240,6 @@ def _run(stack: _Stack, out: Console, err: Console) -> int:
     out.print(f"logs: {stack.log_dir}")
     out.print(READY_LINE)
     child = stack.supervisor.watch()
-    code = child.process.poll()
-    message = f"{child.name} exited unexpectedly with code {code}"
-    err.print(Text(message, style="bold red") + Text(_tail(child.log_file)))
+    failure = child.failure(f"exited unexpectedly with code {child.poll()}")
+    err.print(Text(str(failure), style="bold red"))
     return 1

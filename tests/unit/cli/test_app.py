@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import socket
 import sys
-import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from backbone.cli import app
 from backbone.cli._services import INFRASTRUCTURE, SERVICES
 from backbone.core.server import LimitedHttpToolsProtocol
 from backbone.reports.migrations import VERSIONS as REPORT_VERSIONS
+from tests import _local as local
 
 
 @pytest.fixture
@@ -26,10 +27,8 @@ def runner() -> CliRunner:
 @pytest.fixture
 def busy_port() -> Iterator[int]:
     """A loopback port with a listener on it for the duration of the test."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        yield sock.getsockname()[1]
+    with local.busy_port() as port:
+        yield port
 
 
 def test_help_lists_the_commands(runner: CliRunner) -> None:
@@ -116,12 +115,36 @@ def test_bench_client_passes_its_options(
 ) -> None:
     """`bench client` calls bench_client with --requests and --rounds."""
     calls: list[dict[str, int]] = []
-    module = types.ModuleType("backbone.cli.bench_client")
-    module.bench_client = lambda **kw: calls.append(kw)  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "backbone.cli.bench_client", module)
+    monkeypatch.setattr("backbone.bench.bench_client", lambda **kw: calls.append(kw))
     result = runner.invoke(app, ["bench", "client", "--requests", "7", "--rounds", "2"])
     assert result.exit_code == 0, result.output
     assert calls == [{"requests": 7, "rounds": 2}]
+
+
+@pytest.fixture
+def without_bench_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bench extra's libraries cannot be imported, nor (so) backbone.bench."""
+    # Imported first, so that every submodule is in sys.modules, and all are restored after.
+    importlib.import_module("backbone.bench")
+
+    for name in [
+        n for n in sys.modules if n == "backbone.bench" or n.startswith("backbone.bench.")
+    ]:
+        monkeypatch.delitem(sys.modules, name)
+    for extra in ("psutil", "tenacity"):
+        monkeypatch.setitem(sys.modules, extra, None)
+
+
+@pytest.mark.parametrize("benchmark", ["client", "gateway", "reports"])
+@pytest.mark.usefixtures("without_bench_extra")
+def test_bench_without_the_extra_names_it_in_one_line(runner: CliRunner, benchmark: str) -> None:
+    """No traceback: exit 1 and one line that says how to install the bench extra."""
+    result = runner.invoke(app, ["bench", benchmark])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith("backbone bench: needs the bench extra (no module named ")
+    assert line.endswith("): pip install 'backbone[bench]'")
 
 
 def test_bench_client_rejects_zero_requests(runner: CliRunner) -> None:

@@ -1,7 +1,9 @@
-"""docker-compose.yml and .env.example keep up with the service registry."""
+"""docker-compose.yml, .env.example and the requirement files keep up with the project."""
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -50,3 +52,28 @@ def test_env_example_lists_every_port() -> None:
     for spec in SERVICES.values():
         if spec.is_http:
             assert f"# {spec.port_env}={spec.port}\n" in text
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[\[=<>~ ]", requirement, maxsplit=1)[0].lower()
+
+
+def _pinned(name: str) -> set[str]:
+    """The distributions a requirements file pins (its own lines, not those it includes)."""
+    lines = (ROOT / name).read_text().splitlines()
+    return {_name(line) for line in lines if line and not line.startswith(("#", "-r"))}
+
+
+def test_the_bench_extra_is_pinned_apart_from_the_runtime() -> None:
+    """Libraries only the benchmarks use are no runtime dependency; their pins live apart."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    bench = {_name(spec) for spec in project["optional-dependencies"]["bench"]}
+    runtime = {_name(spec) for spec in project["dependencies"]}
+    assert bench == {"psutil", "tenacity"}
+    assert not bench & runtime
+    assert not bench & _pinned("requirements.txt")
+    assert bench <= _pinned("requirements-bench.txt")
+    assert "-r requirements.txt" in (ROOT / "requirements-bench.txt").read_text().splitlines()
+    assert "-r requirements-bench.txt" in (ROOT / "requirements-dev.txt").read_text().splitlines()
+    assert "extras = bench" in (ROOT / "tox.ini").read_text().splitlines()
+    assert "-e '.[bench]'" in (ROOT / "Makefile").read_text()

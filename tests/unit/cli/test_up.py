@@ -1,4 +1,4 @@
-"""Pieces of ``backbone up`` that need no real process: readiness waits, hosts, URLs."""
+"""Pieces of ``backbone up`` that need no real process: hosts, URLs."""
 
 from __future__ import annotations
 
@@ -6,61 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from backbone.cli._up import StartupError, client_host, external_urls, wait_until_ready
-from tests.unit.cli.test_supervisor import FakeClock
-
-
-def _log(tmp_path: Path) -> Path:
-    log = tmp_path / "svc.log"
-    log.write_text("old line\nTraceback: ImportError: no module named x\n")
-    return log
-
-
-def test_ready_once_the_probe_answers() -> None:
-    """wait_until_ready returns as soon as the probe is true, sleeping in between."""
-    clock = FakeClock()
-    answers = iter([False, False, True])
-    wait_until_ready(
-        "svc",
-        lambda: next(answers),
-        exited=lambda: None,
-        log_file=None,
-        timeout=10,
-        clock=clock,
-        sleep=clock.sleep,
-    )
-    assert clock.sleeps == [0.1, 0.1]
-
-
-def test_a_process_dying_during_start_up_is_reported_with_its_log(tmp_path: Path) -> None:
-    """If the child exits before it is ready, the error has its exit code and log tail."""
-    clock = FakeClock()
-    with pytest.raises(StartupError, match=r"(?s)svc exited with code 3.*ImportError"):
-        wait_until_ready(
-            "svc",
-            lambda: False,
-            exited=lambda: 3,
-            log_file=_log(tmp_path),
-            timeout=10,
-            clock=clock,
-            sleep=clock.sleep,
-        )
-
-
-def test_not_ready_in_time_is_reported_with_its_log(tmp_path: Path) -> None:
-    """A child that never becomes ready times out with the log tail, after ``timeout``."""
-    clock = FakeClock()
-    with pytest.raises(StartupError, match=r"(?s)svc was not ready after 5s.*ImportError"):
-        wait_until_ready(
-            "svc",
-            lambda: False,
-            exited=lambda: None,
-            log_file=_log(tmp_path),
-            timeout=5,
-            clock=clock,
-            sleep=clock.sleep,
-        )
-    assert 5.0 <= clock.now < 5.2
+from backbone.cli._up import client_host, external_urls
 
 
 @pytest.mark.parametrize(

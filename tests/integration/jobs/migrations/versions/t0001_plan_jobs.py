@@ -59,9 +59,7 @@ def upgrade() -> None:
         sa.Column("started_at", timestamp, nullable=False),
         sa.Column("finished_at", timestamp, nullable=True),
     )
-    op.create_index(
-        "ix_plan_job_steps_job_seq", "plan_job_steps", ["job_id", "seq"], unique=True
-    )
+    op.create_index("ix_plan_job_steps_job_seq", "plan_job_steps", ["job_id", "seq"], unique=True)
 
 
 def downgrade() -> None:

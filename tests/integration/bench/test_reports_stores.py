@@ -10,12 +10,11 @@ import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from backbone.cli import _bench_reports_stack
-from backbone.cli._bench_reports_stack import JobTable, Names, bench_stores, forget_keys
-from backbone.cli._bench_stack import bench_directory
-from backbone.cli._supervisor import SignalGuard
+from backbone.bench import _reports_stack
+from backbone.bench._reports_stack import JobTable, Names, bench_stores, forget_keys
+from backbone.bench._stack import bench_directory
 from backbone.core.db import sync_database_url
-from backbone.core.embedded import binaries_available
+from backbone.devstack import SignalGuard, binaries_available
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +25,7 @@ def test_without_urls_the_stores_are_embedded_and_stopped_after(
 ) -> None:
     """No REDIS_URL / DATABASE_URL: embedded servers, a migrated database; all gone after."""
     nowhere = dict.fromkeys(("redis", "postgres"))
-    monkeypatch.setattr(_bench_reports_stack, "external_urls", lambda: nowhere)
+    monkeypatch.setattr(_reports_stack, "external_urls", lambda: nowhere)
     names = Names.new()
     before = {child.pid for child in psutil.Process().children()}
     with SignalGuard() as guard, bench_directory() as tmp:

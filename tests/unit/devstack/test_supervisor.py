@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from backbone.cli._supervisor import (
+from backbone.devstack import (
     Child,
     ProcessLike,
     SignalGuard,
@@ -74,9 +74,9 @@ def test_shutdown_stops_services_then_postgres_then_redis() -> None:
     redis = FakeProcess(clock, log, "redis", exits_after=1.0)
     postgres = FakeProcess(clock, log, "postgres", exits_after=1.0)
     flaky = FakeProcess(clock, log, "flaky", exits_after=1.0)
-    sup.add(Child("redis", redis, 0))
-    sup.add(Child("postgres", postgres, 1, signal.SIGINT))
-    sup.add(Child("flaky", flaky, 3))
+    sup.add(Child("redis", redis), tier=0)
+    sup.add(Child("postgres", postgres, signal.SIGINT), tier=1)
+    sup.add(Child("flaky", flaky), tier=3)
     assert sup.shutdown() == []
     signals = [entry for entry in log if not entry.endswith("SIGKILL")]
     assert signals == ["flaky:SIGTERM", "postgres:SIGINT", "redis:SIGTERM"]
@@ -90,8 +90,8 @@ def test_a_process_that_ignores_its_signal_is_killed_after_the_grace_period() ->
     sup = _supervisor(clock, grace=5.0)
     stubborn = FakeProcess(clock, log, "stubborn", exits_after=None)
     polite = FakeProcess(clock, log, "polite", exits_after=0.0)
-    sup.add(Child("stubborn", stubborn, 2))
-    sup.add(Child("polite", polite, 2))
+    sup.add(Child("stubborn", stubborn), tier=2)
+    sup.add(Child("polite", polite), tier=2)
     assert sup.shutdown() == ["stubborn"]
     assert stubborn.poll() == -9
     assert polite.poll() == 0
@@ -103,7 +103,7 @@ def test_hurry_cuts_the_grace_period_short() -> None:
     clock, log = FakeClock(), list[str]()
     sup = _supervisor(clock, grace=60.0)
     stubborn = FakeProcess(clock, log, "stubborn", exits_after=None)
-    sup.add(Child("stubborn", stubborn, 2))
+    sup.add(Child("stubborn", stubborn), tier=2)
     assert sup.shutdown(hurry=lambda: clock.now >= 1.0) == ["stubborn"]
     assert clock.now < 2.0
 
@@ -113,7 +113,7 @@ def test_already_exited_children_get_no_signal_but_their_group_is_killed() -> No
     clock, log = FakeClock(), list[str]()
     sup = _supervisor(clock)
     dead = FakeProcess(clock, log, "dead", code=1)
-    sup.add(Child("dead", dead, 2))
+    sup.add(Child("dead", dead), tier=2)
     assert sup.shutdown() == []
     assert log == ["dead:SIGKILL"]
 
@@ -124,8 +124,8 @@ def test_watch_returns_the_child_that_exited() -> None:
     sup = _supervisor(clock)
     alive = FakeProcess(clock, log, "alive")
     dying = FakeProcess(clock, log, "dying", exits_after=2.0)
-    sup.add(Child("alive", alive, 2))
-    sup.add(Child("dying", dying, 2))
+    sup.add(Child("alive", alive), tier=2)
+    sup.add(Child("dying", dying), tier=2)
     dying.send_signal(signal.SIGTERM)  # it will exit 2 s from now
     assert sup.watch().name == "dying"
     assert clock.now == pytest.approx(2.0)

@@ -1,15 +1,15 @@
-"""backbone.core.embedded without starting a server: binaries, ports, URLs, errors."""
+"""backbone.devstack's embedded servers without starting a server: binaries, ports, URLs, errors."""
 
 from __future__ import annotations
 
+import logging
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from backbone.core.embedded import (
+from backbone.devstack import (
     EmbeddedPostgres,
     EmbeddedRedis,
     EmbeddedServerError,
@@ -21,15 +21,15 @@ from backbone.core.embedded import (
     postgres_bin_dir,
     redis_server_binary,
 )
+from backbone.devstack._postgres import _grant_traverse, _on_the_way
+from tests import _local as local
 
 
 @pytest.fixture
 def busy_port() -> Iterator[int]:
     """A loopback port with a listener on it for the duration of the test."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        yield sock.getsockname()[1]
+    with local.busy_port() as port:
+        yield port
 
 
 def test_the_pip_packages_ship_the_binaries() -> None:
@@ -59,7 +59,7 @@ def test_no_url_before_a_free_port_is_chosen(tmp_path: Path) -> None:
     server = EmbeddedRedis(data_dir=tmp_path)
     with pytest.raises(EmbeddedServerError, match="no port until it is started"):
         _ = server.url
-    assert server.process is None
+    assert server.child is None
 
 
 @pytest.mark.parametrize("cls", [EmbeddedRedis, EmbeddedPostgres])
@@ -70,7 +70,7 @@ def test_a_busy_port_is_refused_before_anything_runs(
     server = cls(data_dir=tmp_path / "data", port=busy_port)
     with pytest.raises(PortInUseError, match=f"port {busy_port} on 127.0.0.1 is already in use"):
         server.start()
-    assert server.process is None
+    assert server.child is None
     assert not (tmp_path / "data").exists()
 
 
@@ -87,14 +87,46 @@ def test_log_tail(tmp_path: Path) -> None:
     assert log_tail(tmp_path / "missing.log") == ""
 
 
-def test_grant_traverse_adds_only_the_search_bit_where_missing(tmp_path: Path) -> None:
-    """Parents of a path become traversable by others (o+x), nothing else changes."""
-    from backbone.core.embedded import _grant_traverse
+def test_the_directories_on_the_way_are_each_named_once_root_first() -> None:
+    """The parents of every path, deduplicated, in the order a traversal meets them."""
+    assert _on_the_way([Path("/a/b/data"), Path("/a/c/bin/postgres")]) == [
+        Path("/"),
+        Path("/a"),
+        Path("/a/b"),
+        Path("/a/c"),
+        Path("/a/c/bin"),
+    ]
 
-    closed = tmp_path / "closed"
-    (closed / "inner").mkdir(parents=True)
+
+def test_grant_traverse_adds_the_search_bit_only_where_the_user_lacks_it(tmp_path: Path) -> None:
+    """o+x is added where the user may not traverse; its own directories stay as they are."""
+    closed, inner = tmp_path / "closed", tmp_path / "closed" / "inner"
+    inner.mkdir(parents=True)
     closed.chmod(0o700)
-    (closed / "inner").chmod(0o750)
-    _grant_traverse(closed / "inner" / "file")
+    inner.chmod(0o750)
+    assert _grant_traverse([closed, inner], uid=os.getuid(), gid=os.getgid()) == []
+    assert closed.stat().st_mode & 0o777 == 0o700
+    someone_else = os.getuid() + 4242
+    changed = _grant_traverse([closed, inner], uid=someone_else, gid=os.getgid() + 4242)
+    assert changed == [closed, inner]
     assert closed.stat().st_mode & 0o777 == 0o701
-    assert (closed / "inner").stat().st_mode & 0o777 == 0o751
+    assert inner.stat().st_mode & 0o777 == 0o751
+
+
+def test_grant_traverse_says_what_it_changed_in_one_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One warning naming every directory changed; none when there was nothing to change."""
+    dirs = [tmp_path / name for name in ("a", "b", "c")]
+    for directory in dirs:
+        directory.mkdir(mode=0o700)
+    caplog.set_level(logging.INFO, logger="backbone.devstack")
+    _grant_traverse(dirs, uid=os.getuid() + 4242, gid=os.getgid() + 4242)
+    [record] = caplog.records
+    assert record.levelno == logging.WARNING
+    assert record.getMessage() == (
+        f"embedded_postgres_chmod added=o+x dirs={dirs[0]},{dirs[1]},{dirs[2]}"
+    )
+    caplog.clear()
+    assert _grant_traverse(dirs, uid=os.getuid() + 4242, gid=os.getgid() + 4242) == []
+    assert caplog.records == []

@@ -5,19 +5,29 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
-import threading
 import types
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from backbone.cli import _bench_celery, app, bench_reports
-from backbone.cli._bench_reports_load import (
+from backbone.bench import _celery, _reports
+from backbone.bench._reports import (
+    BARE,
+    OURS,
+    EndpointRow,
+    ReportsOptions,
+    ThroughputRow,
+    goal_lines,
+    render_latency,
+    render_throughput,
+    summarize_batches,
+    summarize_endpoint,
+)
+from backbone.bench._reports_load import (
     STATUS,
     SUBMIT,
     Batch,
@@ -28,21 +38,11 @@ from backbone.cli._bench_reports_load import (
     user_load,
     wait_until,
 )
-from backbone.cli._bench_reports_stack import Names, Rig, Stores, _long_job_limits, with_database
-from backbone.cli._bench_stack import StackError, Starter
-from backbone.cli._supervisor import SignalGuard, StopRequested
-from backbone.cli.bench_reports import (
-    BARE,
-    OURS,
-    BenchOptions,
-    EndpointRow,
-    ThroughputRow,
-    goal_lines,
-    render_latency,
-    render_throughput,
-    summarize_batches,
-    summarize_endpoint,
-)
+from backbone.bench._reports_stack import Names, _long_job_limits, with_database
+from backbone.bench._stack import StackError
+from backbone.cli import app
+from backbone.devstack import StopRequested
+from tests import _local as local
 
 # ---------------------------------------------------------------------------- a fake API
 
@@ -78,15 +78,8 @@ class _Api(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def api() -> Iterator[str]:
     """A threaded HTTP/1.1 server standing in for the report API."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Api)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with local.http_server(_Api) as url:
+        yield url
 
 
 # ---------------------------------------------------------------------------- the load
@@ -302,11 +295,11 @@ def test_long_job_limits_rise_in_order() -> None:
 def test_bench_options_refuse_nonsense() -> None:
     """Zero users, a negative pause, jobs of no length are refused."""
     with pytest.raises(ValueError, match=">= 1"):
-        BenchOptions(users=0)
+        ReportsOptions(users=0)
     with pytest.raises(ValueError, match="think"):
-        BenchOptions(think=-1)
+        ReportsOptions(think=-1)
     with pytest.raises(ValueError, match="long_job_seconds"):
-        BenchOptions(long_job_seconds=0)
+        ReportsOptions(long_job_seconds=0)
 
 
 # ---------------------------------------------------------------------------- the baseline
@@ -329,12 +322,12 @@ def test_bare_celery_counts_each_run_with_one_client_per_process(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The no-op task INCRs the counter; the process's client is made once; no results kept."""
-    monkeypatch.setattr(_bench_celery.redis, "Redis", _FakeRedis)
+    monkeypatch.setattr(_celery.redis, "Redis", _FakeRedis)
     monkeypatch.setattr(_FakeRedis, "made", [])
     monkeypatch.setattr(_FakeRedis, "counts", {})
-    celery = _bench_celery.bare_celery(broker="redis://b/3", queue="q", counter="n")
+    celery = _celery.bare_celery(broker="redis://b/3", queue="q", counter="n")
     try:
-        task = celery.tasks[_bench_celery.NOOP]
+        task = celery.tasks[_celery.NOOP]
         task()
         task()
         assert _FakeRedis.counts == {"n": 2}
@@ -351,19 +344,19 @@ def test_bare_celery_counts_each_run_with_one_client_per_process(
 
 
 def test_bare_celery_app_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``celery -A backbone.cli._bench_celery:app`` finds an app built from BACKBONE_BENCH_*."""
-    monkeypatch.setenv(_bench_celery.BROKER_ENV, "redis://127.0.0.1:1/5")
-    monkeypatch.setenv(_bench_celery.QUEUE_ENV, "bench-q")
-    _bench_celery._from_environment.cache_clear()
+    """``celery -A backbone.bench._celery:app`` finds an app built from BACKBONE_BENCH_*."""
+    monkeypatch.setenv(_celery.BROKER_ENV, "redis://127.0.0.1:1/5")
+    monkeypatch.setenv(_celery.QUEUE_ENV, "bench-q")
+    _celery._from_environment.cache_clear()
     try:
-        celery = _bench_celery.app
-        assert celery is _bench_celery.app
+        celery = _celery.app
+        assert celery is _celery.app
         assert celery.conf.task_default_queue == "bench-q"
         assert celery.conf.broker_url == "redis://127.0.0.1:1/5"
         with pytest.raises(AttributeError, match="no attribute 'nothing'"):
-            _bench_celery.nothing  # noqa: B018
+            _celery.nothing  # noqa: B018
     finally:
-        _bench_celery._from_environment.cache_clear()
+        _celery._from_environment.cache_clear()
 
 
 # ---------------------------------------------------------------------------- measuring
@@ -378,12 +371,13 @@ def test_measure_latency_refuses_unless_every_process_has_a_long_job(
     monkeypatch: pytest.MonkeyPatch, api: str
 ) -> None:
     """Only 1 of 2 long jobs running after the wait: no measurement, a StackError."""
-    rig = types.SimpleNamespace(worker=lambda *_: None, alive=lambda *_: lambda: None)
-    monkeypatch.setattr(bench_reports, "wait_until", lambda *_, **__: Waited(1, 0.0))
+    worker = types.SimpleNamespace(check_running=lambda: None)
+    rig = types.SimpleNamespace(worker=lambda *_: worker)
+    monkeypatch.setattr(_reports, "wait_until", lambda *_, **__: Waited(1, 0.0))
     _, say = _say()
     table = types.SimpleNamespace(running=lambda: 1)
     with pytest.raises(StackError, match="only 1 of 2 long jobs started"):
-        bench_reports.measure_latency(rig, table, api + "/ok", BenchOptions(), say)  # type: ignore[arg-type]
+        _reports.measure_latency(rig, table, api + "/ok", ReportsOptions(), say)  # type: ignore[arg-type]
 
 
 def _fake_paths(ours: list[Batch], bare: list[Batch]) -> Any:
@@ -398,10 +392,10 @@ def test_measure_throughput_warms_up_then_takes_turns(monkeypatch: pytest.Monkey
     """A warm-up batch each, then ours and bare Celery in turn; one median row per path."""
     ours = [Batch(20, 1, 1, 0), Batch(100, 1, 1, 0), Batch(100, 2, 1, 1)]
     bare = [Batch(20, 1, 1, 0), Batch(100, 0.5, 0.1, 0), Batch(100, 0.25, 0.1, 0)]
-    monkeypatch.setattr(bench_reports, "job_paths", _fake_paths(ours, bare))
+    monkeypatch.setattr(_reports, "job_paths", _fake_paths(ours, bare))
     lines, say = _say()
-    options = BenchOptions(jobs=100, rounds=2)
-    rows = bench_reports.measure_throughput(None, None, "http://api", options, say)  # type: ignore[arg-type]
+    options = ReportsOptions(jobs=100, rounds=2)
+    rows = _reports.measure_throughput(None, None, "http://api", options, say)  # type: ignore[arg-type]
     assert rows == [
         ThroughputRow(OURS, 100, 50.0, 100.0, 1),
         ThroughputRow(BARE, 100, 200.0, 1000.0, 0),
@@ -418,27 +412,17 @@ def test_measure_throughput_warms_up_then_takes_turns(monkeypatch: pytest.Monkey
 def test_measure_throughput_refuses_a_lossy_warm_up(monkeypatch: pytest.MonkeyPatch) -> None:
     """A job lost in the warm-up (a worker that never came up): no rounds, a StackError."""
     ours, bare = [Batch(4, 1, 1, 1)], [Batch(5, 1, 1, 0)]
-    monkeypatch.setattr(bench_reports, "job_paths", _fake_paths(ours, bare))
+    monkeypatch.setattr(_reports, "job_paths", _fake_paths(ours, bare))
     _, say = _say()
     with pytest.raises(StackError, match="the warm-up lost 1 of 5 jobs"):
-        bench_reports.measure_throughput(None, None, "", BenchOptions(jobs=5), say)  # type: ignore[arg-type]
-
-
-def test_rig_alive_reports_a_dead_child_with_its_log(tmp_path: Path) -> None:
-    """The check passes while the process runs, and raises with the log's tail once it exited."""
-    rig = Rig(Starter(tmp_path, SignalGuard()), Stores("r", "d", "o"), Names("t"), 2)
-    (tmp_path / "worker-long.log").write_text("Traceback: boom\n")
-    rig.alive(types.SimpleNamespace(poll=lambda: None), "worker-long")()  # type: ignore[arg-type]
-    check = rig.alive(types.SimpleNamespace(poll=lambda: 3), "worker-long")  # type: ignore[arg-type]
-    with pytest.raises(StackError, match="worker-long exited with 3:\nTraceback: boom"):
-        check()
+        _reports.measure_throughput(None, None, "", ReportsOptions(jobs=5), say)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------- the command
 
 
 def _results() -> Any:
-    return bench_reports._Results(LATENCY, THROUGHPUT, 2)
+    return _reports._Results(LATENCY, THROUGHPUT, 2)
 
 
 def _consoles() -> tuple[Console, Console]:
@@ -447,16 +431,16 @@ def _consoles() -> tuple[Console, Console]:
 
 def test_bench_reports_prints_preamble_tables_and_goals(monkeypatch: pytest.MonkeyPatch) -> None:
     """A run that measured: exit 0, the load described, both tables, the goals."""
-    monkeypatch.setattr(bench_reports, "_run", lambda options, guard, say: _results())
+    monkeypatch.setattr(_reports, "_run", lambda options, guard, say: _results())
     out, err = _consoles()
-    assert bench_reports.bench_reports(BenchOptions(think=0), out=out, err=err) == 0
+    assert _reports.bench_reports(ReportsOptions(think=0), out=out, err=err) == 0
     text = out.export_text()
     assert "50 users, each submitting a job and reading its status 3 times" in text
     assert "(no pause)" in text
     assert "Report API under load: 50 users, 10 s after 2 s warm-up" in text
     assert "Zero-duration jobs end to end: 1,000 per round, median of 3 rounds" in text
     assert "Goals, measured in this run" in text
-    assert "a 1 s pause after each answer" in "\n".join(bench_reports._preamble(BenchOptions()))
+    assert "a 1 s pause after each answer" in "\n".join(_reports._preamble(ReportsOptions()))
 
 
 @pytest.mark.parametrize(
@@ -474,25 +458,25 @@ def test_bench_reports_reports_failure(
     def fail(*_: object) -> None:
         raise error
 
-    monkeypatch.setattr(bench_reports, "_run", fail)
+    monkeypatch.setattr(_reports, "_run", fail)
     out, err = _consoles()
-    assert bench_reports.bench_reports(BenchOptions(), out=out, err=err) == code
+    assert _reports.bench_reports(ReportsOptions(), out=out, err=err) == code
     assert message in err.export_text()
     assert "Goals" not in out.export_text()
 
 
 def test_cli_passes_the_options(monkeypatch: pytest.MonkeyPatch) -> None:
     """`bench reports` hands its options to the benchmark and exits with its code."""
-    seen: list[BenchOptions] = []
+    seen: list[ReportsOptions] = []
     monkeypatch.setattr(
-        "backbone.cli.bench_reports.bench_reports",
+        "backbone.bench.bench_reports",
         lambda options, **_: seen.append(options) or 0,
     )
     argv = ["bench", "reports", "--users", "5", "--duration", "2", "--warmup", "0"]
     argv += ["--think", "0", "--long-job-seconds", "3", "--jobs", "40", "--rounds", "1"]
     result = CliRunner().invoke(app, [*argv, "--concurrency", "3"])
     assert result.exit_code == 0, result.output
-    assert seen == [BenchOptions(5, 2, 0, 0.0, 3.0, 40, 1, 3)]
+    assert seen == [ReportsOptions(5, 2, 0, 0.0, 3.0, 40, 1, 3)]
     assert CliRunner().invoke(app, ["bench", "reports"]).exit_code == 0
-    assert seen[-1] == BenchOptions()
+    assert seen[-1] == ReportsOptions()
     assert CliRunner().invoke(app, ["bench", "reports", "--users", "0"]).exit_code == 2

@@ -1,18 +1,18 @@
 """``backbone bench reports``: the report processor under load, and its job throughput.
 
 One run, two measurements, on stores and processes of its own (see
-:mod:`backbone.cli._bench_reports_stack`):
+:mod:`backbone.bench._reports_stack`):
 
 1. **Latency under load.** One API process (``backbone serve reports``) and a worker
    whose every process is busy with a long job (``long_job_seconds``; the jobs the
    users submit are long too, so the processes stay busy). ``users`` users then submit
-   jobs and read their status (:mod:`backbone.cli._bench_reports_load`) for
+   jobs and read their status (:mod:`backbone.bench._reports_load`) for
    ``duration`` seconds after a warm-up: p50 / p99 / max and errors of
    ``POST /generate-report`` and of ``GET /reports/{job_id}/status``, and req/s.
 2. **Throughput of zero-duration jobs**, end to end: ``jobs`` jobs submitted through
    the API (over ``users`` connections) until the job table shows them all finished,
    against the same number of no-op tasks sent with ``.delay()`` to bare Celery until
-   a counter in Redis shows them all run (:mod:`backbone.cli._bench_celery`). Both
+   a counter in Redis shows them all run (:mod:`backbone.bench._celery`). Both
    workers have ``concurrency`` processes and the same flags; the two take turns for
    ``rounds`` rounds after a warm-up batch each, and the table shows each one's median
    round (by jobs/s), with errors summed over all rounds.
@@ -29,11 +29,18 @@ from dataclasses import dataclass
 from redis.exceptions import RedisError
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 
-from backbone.cli._bench_load import percentile
-from backbone.cli._bench_reports_load import (
+from backbone.bench._load import percentile
+from backbone.bench._output import (
+    lower_median,
+    printer,
+    ratio,
+    results_table,
+    run_bench,
+    verdict,
+)
+from backbone.bench._reports_load import (
     STATUS,
     SUBMIT,
     Batch,
@@ -44,16 +51,16 @@ from backbone.cli._bench_reports_load import (
     user_load,
     wait_until,
 )
-from backbone.cli._bench_reports_stack import JobTable, Names, Rig, bench_stores
-from backbone.cli._bench_stack import StackError, bench_directory, children
-from backbone.cli._supervisor import SignalGuard, StopRequested
+from backbone.bench._reports_stack import JobTable, Names, Rig, bench_stores
+from backbone.bench._stack import StackError, bench_directory, children
+from backbone.devstack import SignalGuard
 
 __all__ = [
     "BARE",
     "OURS",
     "Batch",
-    "BenchOptions",
     "EndpointRow",
+    "ReportsOptions",
     "ThroughputRow",
     "bench_reports",
     "goal_lines",
@@ -72,7 +79,7 @@ STATUS_READS = 3
 
 
 @dataclass(frozen=True, slots=True)
-class BenchOptions:
+class ReportsOptions:
     """The run: the users' load, the long jobs, the throughput batches, the workers."""
 
     users: int = 50
@@ -131,19 +138,19 @@ class ThroughputRow:
 
 def summarize_batches(path: str, batches: list[Batch]) -> ThroughputRow:
     """The median batch by jobs/s (the lower middle one for an even count), errors summed."""
-    if not batches:
-        raise ValueError(f"no batches for {path}")
-    median = sorted(batches, key=lambda b: b.rate)[(len(batches) - 1) // 2]
+    median = lower_median(batches, key=lambda b: b.rate, what=f"batches for {path}")
     errors = sum(b.errors for b in batches)
     return ThroughputRow(path, median.done, median.rate, median.submit_rate, errors)
 
 
 def render_latency(rows: list[EndpointRow], *, title: str) -> Table:
     """The latency table: one line per endpoint."""
-    table = Table(title=title, caption="errors: any other status than 202 / 200, or no answer")
-    table.add_column("endpoint", style="bold")
-    for column in ("requests", "req/s", "p50 ms", "p99 ms", "max ms", "errors"):
-        table.add_column(column, justify="right")
+    table = results_table(
+        title=title,
+        caption="errors: any other status than 202 / 200, or no answer",
+        label="endpoint",
+        columns=("requests", "req/s", "p50 ms", "p99 ms", "max ms", "errors"),
+    )
     for row in rows:
         table.add_row(
             row.endpoint,
@@ -157,21 +164,16 @@ def render_latency(rows: list[EndpointRow], *, title: str) -> Table:
     return table
 
 
-def _ratio(value: float, baseline: float) -> str:
-    return f"{value / baseline:.2f}x" if baseline > 0 else "—"
-
-
 def render_throughput(rows: list[ThroughputRow], *, title: str) -> Table:
     """The throughput table; the ratio is against the bare Celery row."""
     bare = next((row for row in rows if row.path == BARE), None)
-    table = Table(
+    table = results_table(
         title=title,
         caption="jobs/s: first submission to last job finished; submit/s: while submitting; "
         "jobs: finished in the median round; errors: all rounds",
+        label="path",
+        columns=("jobs", "jobs/s", "submit/s", "errors", "vs bare Celery"),
     )
-    table.add_column("path", style="bold")
-    for column in ("jobs", "jobs/s", "submit/s", "errors", "vs bare Celery"):
-        table.add_column(column, justify="right")
     for row in rows:
         table.add_row(
             row.path,
@@ -179,23 +181,19 @@ def render_throughput(rows: list[ThroughputRow], *, title: str) -> Table:
             f"{row.rate:,.0f}",
             f"{row.submit_rate:,.0f}",
             str(row.errors),
-            _ratio(row.rate, bare.rate) if bare else "—",
+            ratio(row.rate, bare.rate if bare else None),
         )
     return table
 
 
-def _verdict(met: bool) -> str:
-    return "met    " if met else "NOT met"
-
-
 def _latency_goals(rows: list[EndpointRow], users: int) -> list[str]:
     lines = [
-        f"  {_verdict(row.requests > 0 and row.p99_ms <= MAX_P99_MS)}  {row.endpoint} p99 <= "
+        f"  {verdict(row.requests > 0 and row.p99_ms <= MAX_P99_MS)}  {row.endpoint} p99 <= "
         f"{MAX_P99_MS:g} ms at {users} users: {row.p99_ms:.2f} ms"
         for row in rows
     ]
     errors = sum(row.errors for row in rows)
-    lines.append(f"  {_verdict(errors == 0)}  no errors under load: {errors}")
+    lines.append(f"  {verdict(errors == 0)}  no errors under load: {errors}")
     return lines
 
 
@@ -206,7 +204,7 @@ def _throughput_goal(rows: list[ThroughputRow]) -> list[str]:
         return ["  throughput: not checked (the run has no rows for ours and bare Celery)"]
     share = ours.rate / bare.rate if bare.rate else 0.0
     return [
-        f"  {_verdict(share >= MIN_THROUGHPUT_RATIO)}  zero-duration jobs/s >= "
+        f"  {verdict(share >= MIN_THROUGHPUT_RATIO)}  zero-duration jobs/s >= "
         f"{MIN_THROUGHPUT_RATIO:.0%} of bare Celery: {share:.0%} "
         f"({ours.rate:,.0f} vs {bare.rate:,.0f} jobs/s)"
     ]
@@ -245,7 +243,7 @@ def goal_lines(
 
 
 def measure_latency(
-    rig: Rig, table: JobTable, api_url: str, options: BenchOptions, say: Callable[[str], None]
+    rig: Rig, table: JobTable, api_url: str, options: ReportsOptions, say: Callable[[str], None]
 ) -> tuple[list[EndpointRow], int]:
     """Part 1: occupy every worker process with a long job, then the users; rows and busy."""
     worker = rig.worker("long", options.long_job_seconds)
@@ -253,7 +251,7 @@ def measure_latency(
         f"occupying {options.concurrency} worker processes with {options.long_job_seconds:g} s jobs"
     )
     submit_jobs(api_url, options.concurrency, connections=options.concurrency)
-    started = wait_until(table.running, options.concurrency, check=rig.alive(worker, "worker-long"))
+    started = wait_until(table.running, options.concurrency, check=worker.check_running)
     if started.value < options.concurrency:
         raise StackError(f"only {started.value} of {options.concurrency} long jobs started")
     say(f"{options.users} users: {options.warmup} s warm-up, then {options.duration} s measured")
@@ -267,7 +265,7 @@ def measure_latency(
 
 
 def measure_throughput(
-    rig: Rig, table: JobTable, api_url: str, options: BenchOptions, say: Callable[[str], None]
+    rig: Rig, table: JobTable, api_url: str, options: ReportsOptions, say: Callable[[str], None]
 ) -> list[ThroughputRow]:
     """Part 2: batches of zero-duration jobs, ours and bare Celery taking turns."""
     with job_paths(rig, table, api_url, connections=options.users) as paths:
@@ -298,7 +296,7 @@ class _Results:
     busy: int
 
 
-def _run(options: BenchOptions, guard: SignalGuard, say: Callable[[str], None]) -> _Results:
+def _run(options: ReportsOptions, guard: SignalGuard, say: Callable[[str], None]) -> _Results:
     names = Names.new()
     with (
         bench_directory() as tmp,
@@ -317,7 +315,7 @@ def _run(options: BenchOptions, guard: SignalGuard, say: Callable[[str], None]) 
     return _Results(latency, throughput, busy)
 
 
-def _preamble(options: BenchOptions) -> list[str]:
+def _preamble(options: ReportsOptions) -> list[str]:
     pause = f"a {options.think:g} s pause after each answer" if options.think else "no pause"
     return [
         f"Load: built-in asyncio + aiohttp, {options.users} users, each submitting a job and "
@@ -328,14 +326,7 @@ def _preamble(options: BenchOptions) -> list[str]:
     ]
 
 
-def _printer(console: Console, style: str) -> Callable[[str], None]:
-    def say(line: str) -> None:
-        console.print(Text(line, style=style))
-
-    return say
-
-
-def _print_results(results: _Results, options: BenchOptions, out: Console) -> None:
+def _print_results(results: _Results, options: ReportsOptions, out: Console) -> None:
     cpus = os.cpu_count()
     out.print(
         render_latency(
@@ -363,19 +354,14 @@ def _print_results(results: _Results, options: BenchOptions, out: Console) -> No
         out.print(line)
 
 
-def bench_reports(options: BenchOptions, *, out: Console, err: Console) -> int:
+def bench_reports(options: ReportsOptions, *, out: Console, err: Console) -> int:
     """Start everything, measure both parts, print the tables and the goals; the exit code."""
     for line in _preamble(options):
         out.print(line)
-    fail = _printer(err, "bold red")
-    with SignalGuard() as guard:
-        try:
-            results = _run(options, guard, _printer(err, "dim"))
-        except StopRequested as exc:
-            fail(f"backbone bench reports: stopped by {exc}; every child process stopped")
-            return 130
-        except (RuntimeError, ValueError, OSError, SQLAlchemyError, RedisError) as exc:
-            fail(f"backbone bench reports: {exc}")
-            return 1
-    _print_results(results, options, out)
-    return 0
+    return run_bench(
+        "reports",
+        lambda guard: _run(options, guard, printer(err, "dim")),
+        lambda results: _print_results(results, options, out),
+        err=err,
+        errors=(RuntimeError, ValueError, OSError, SQLAlchemyError, RedisError),
+    )

@@ -8,9 +8,9 @@ running on the same servers is not disturbed: a database of its own
 counter and worker names that carry the run's token, deleted afterwards (with the
 entries Celery leaves in kombu's shared bindings).
 
-**Processes** are children of :func:`backbone.cli._bench_stack.children`: one API
+**Processes** are children of :func:`backbone.bench._stack.children`: one API
 (``backbone serve reports``) and ``backbone worker`` processes, all on the run's queue,
-and the baseline's worker (``celery -A backbone.cli._bench_celery:app worker``) with the
+and the baseline's worker (``celery -A backbone.bench._celery:app worker``) with the
 flags ``backbone worker`` uses. :class:`JobTable` reads and writes the run's job table
 directly (counting finished jobs, cancelling what is left over).
 """
@@ -21,7 +21,7 @@ import contextlib
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -31,14 +31,20 @@ from celery import Celery
 from sqlalchemy import Engine, create_engine, func, select, text, update
 from sqlalchemy.pool import NullPool
 
-from backbone.cli._bench_celery import BROKER_ENV, COUNTER_ENV, QUEUE_ENV
-from backbone.cli._bench_stack import Process, StackError, Starter, stop
+from backbone.bench._celery import BROKER_ENV, COUNTER_ENV, QUEUE_ENV
+from backbone.bench._stack import STOP_GRACE, Starter
 from backbone.cli._services import POSTGRES, REDIS
-from backbone.cli._supervisor import SignalGuard
 from backbone.cli._up import external_urls
 from backbone.cli._worker import worker_argv
 from backbone.core.db import migrate, sync_database_url
-from backbone.core.embedded import EmbeddedPostgres, EmbeddedRedis, find_free_port, log_tail
+from backbone.devstack import (
+    Child,
+    EmbeddedPostgres,
+    EmbeddedRedis,
+    EmbeddedServer,
+    SignalGuard,
+    find_free_port,
+)
 from backbone.jobs import CANCEL_REASON, JobState
 from backbone.reports.config import ReportsSettings
 from backbone.reports.migrations import VERSIONS
@@ -101,7 +107,7 @@ def with_database(url: str, name: str) -> str:
 
 
 @contextlib.contextmanager
-def _embedded(server: EmbeddedRedis | EmbeddedPostgres, guard: SignalGuard) -> Iterator[str]:
+def _embedded(server: EmbeddedServer, guard: SignalGuard) -> Iterator[str]:
     try:
         # A Ctrl-C while it starts waits until it is up, then stops it with the rest.
         with guard.deferred():
@@ -245,14 +251,14 @@ class Rig:
         self.starter.serve("reports", port, **self._env())
         return f"http://127.0.0.1:{port}"
 
-    def worker(self, role: str, job_seconds: float) -> Process:
+    def worker(self, role: str, job_seconds: float) -> Child:
         """Start ``backbone worker`` whose jobs take ``job_seconds`` (not waiting for it)."""
         argv = [sys.executable, "-m", "backbone.cli", "worker"]
         argv += [f"--concurrency={self.concurrency}", f"--hostname={self.names.hostname(role)}"]
         env = self._env(**_long_job_limits(job_seconds))
         return self.starter.spawn(f"worker-{role}", argv, **env)
 
-    def bare_worker(self) -> Process:
+    def bare_worker(self) -> Child:
         """Start the baseline's Celery worker, with ``backbone worker``'s flags on its queue."""
         settings = ReportsSettings(
             _env_file=None,
@@ -262,7 +268,7 @@ class Rig:
         flags = worker_argv(
             settings=settings, concurrency=self.concurrency, hostname=self.names.hostname("bare")
         )
-        argv = [sys.executable, "-m", "celery", "-A", "backbone.cli._bench_celery:app", *flags]
+        argv = [sys.executable, "-m", "celery", "-A", "backbone.bench._celery:app", *flags]
         env = {
             BROKER_ENV: self.stores.redis_url,
             QUEUE_ENV: self.names.bare_queue,
@@ -270,29 +276,19 @@ class Rig:
         }
         return self.starter.spawn("worker-bare", argv, **env)
 
-    def alive(self, process: Process, name: str) -> Callable[[], None]:
-        """A check that raises :class:`StackError` (with its log) once ``process`` has exited."""
-        log = self.starter.tmp / f"{name}.log"
-
-        def check() -> None:
-            if (code := process.poll()) is not None:
-                raise StackError(f"{name} exited with {code}:\n{log_tail(log)}")
-
-        return check
-
-    def retire(self, process: Process, table: JobTable, *, grace: float = 15.0) -> None:
+    def retire(self, worker: Child, table: JobTable, *, grace: float = 15.0) -> None:
         """Stop a worker quickly and leave nothing for the next one on the queue.
 
         A warm shutdown, every open job cancelled meanwhile: a running job notices within
         a second and ends. What the worker had fetched and not started goes back to the
         queue, which is then emptied (its jobs are cancelled anyway).
         """
-        process.terminate()
+        worker.ask_to_stop()
         deadline = time.monotonic() + grace
-        while process.poll() is None and time.monotonic() < deadline:
+        while worker.poll() is None and time.monotonic() < deadline:
             table.cancel_open()
             time.sleep(0.2)
-        stop([process])
+        worker.stop(grace=STOP_GRACE)
         table.cancel_open()
         celery = Celery(broker=self.stores.redis_url, set_as_current=False)
         try:

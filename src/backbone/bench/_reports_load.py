@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 import aiohttp
 import redis
 
-from backbone.cli._bench_celery import NOOP, bare_celery
-from backbone.cli._bench_reports_stack import JobTable, Rig
+from backbone.bench._celery import NOOP, bare_celery
+from backbone.bench._reports_stack import JobTable, Rig
 
 __all__ = [
     "STATUS",
@@ -290,8 +290,8 @@ def job_paths(rig: Rig, table: JobTable, api_url: str, *, connections: int) -> I
             counter_key=names.counter,
             delay=publisher.tasks[NOOP].delay,
             connections=connections,
-            ours_alive=rig.alive(ours, "worker-zero"),
-            bare_alive=rig.alive(bare, "worker-bare"),
+            ours_alive=ours.check_running,
+            bare_alive=bare.check_running,
         )
     finally:
         counter.close()

@@ -16,28 +16,29 @@ what is measured) and they run in the temporary directory, away from any ``.env`
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import grp
 import os
 import pwd
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import psutil
 
-from backbone.cli._supervisor import SignalGuard
-from backbone.core.embedded import find_free_port, log_tail
+from backbone.devstack import (
+    Child,
+    ChildError,
+    SignalGuard,
+    find_free_port,
+    http_probe,
+    spawn,
+    stop_children,
+)
 
 __all__ = [
-    "Process",
     "Stack",
     "StackError",
     "Starter",
@@ -47,7 +48,6 @@ __all__ = [
     "cpu_seconds",
     "nginx_config",
     "running_stack",
-    "stop",
 ]
 
 DIRECT = "direct"
@@ -55,13 +55,10 @@ GATEWAY = "gateway"
 NGINX = "nginx"
 READY_TIMEOUT = 30.0
 STOP_GRACE = 5.0
-_PR_SET_PDEATHSIG = 1
-
-Process = subprocess.Popen[bytes]
 
 
 class StackError(RuntimeError):
-    """A child process could not be started or did not become ready."""
+    """The benchmark's stack is not in the state the measurement needs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,91 +138,40 @@ def _child_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _die_with_parent() -> Callable[[], None] | None:
-    """What a child runs before exec to get SIGTERM when we die (``PR_SET_PDEATHSIG``)."""
-    if sys.platform != "linux":
-        return None
-    # Looked up here, in the parent: the child between fork and exec should only call prctl.
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
-
-    def hook() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-    return hook
-
-
-def _spawn(argv: list[str], *, tmp: Path, name: str, env: dict[str, str]) -> Process:
-    with (tmp / f"{name}.log").open("wb") as log:
-        return subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=tmp,
-            start_new_session=True,
-            preexec_fn=_die_with_parent(),
-        )
-
-
-def _wait_ready(process: Process, url: str, *, name: str, log: Path) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT
-    with httpx.Client(timeout=1.0, trust_env=False) as client:
-        while True:
-            if (code := process.poll()) is not None:
-                raise StackError(f"{name} exited with {code}:\n{log_tail(log)}")
-            with contextlib.suppress(httpx.TransportError):
-                if client.get(url).status_code == 200:
-                    return
-            if time.monotonic() > deadline:
-                raise StackError(
-                    f"{name} not ready at {url} in {READY_TIMEOUT:.0f}s:\n{log_tail(log)}"
-                )
-            time.sleep(0.1)
-
-
-def stop(processes: list[Process]) -> None:
-    """SIGTERM to each; SIGKILL to the process group of any still running after the grace."""
-    for process in processes:
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + STOP_GRACE
-    for process in processes:
-        try:
-            process.wait(max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
 class Starter:
     """Starts children on free ports, recording each before a signal can interrupt."""
 
     def __init__(self, tmp: Path, guard: SignalGuard) -> None:
         self.tmp = tmp
         self.guard = guard
-        self.started: list[Process] = []
+        self.started: list[Child] = []
 
-    def spawn(self, name: str, argv: list[str], **env: str) -> Process:
+    def spawn(self, name: str, argv: list[str], **env: str) -> Child:
         """Start ``argv`` (log ``tmp/NAME.log``) without waiting for anything."""
         with self.guard.deferred():
-            process = _spawn(argv, tmp=self.tmp, name=name, env=_child_env(**env))
-            self.started.append(process)
-        return process
+            log_file = self.tmp / f"{name}.log"
+            child = spawn(
+                name,
+                argv,
+                log_file=log_file,
+                env=_child_env(**env),
+                cwd=self.tmp,
+                die_with_parent=True,
+            )
+            self.started.append(child)
+        return child
 
-    def start(self, name: str, argv: list[str], ready_url: str, **env: str) -> Process:
+    def start(self, name: str, argv: list[str], ready_url: str, **env: str) -> Child:
         """Start ``argv`` and wait until ``GET ready_url`` answers 200."""
-        process = self.spawn(name, argv, **env)
-        _wait_ready(process, ready_url, name=name, log=self.tmp / f"{name}.log")
-        return process
+        child = self.spawn(name, argv, **env)
+        child.wait_ready(http_probe(ready_url, timeout=1.0), timeout=READY_TIMEOUT)
+        return child
 
-    def serve(self, name: str, port: int, **env: str) -> Process:
+    def serve(self, name: str, port: int, **env: str) -> Child:
         argv = [sys.executable, "-m", "backbone.cli", "serve", name, "--port", str(port)]
         return self.start(name, argv, f"http://127.0.0.1:{port}/readyz", **env)
 
-    def nginx(self, nginx: str, *, upstream: int, keepalive: int) -> tuple[Process, int]:
+    def nginx(self, nginx: str, *, upstream: int, keepalive: int) -> tuple[Child, int]:
         port = find_free_port()
         conf = self.tmp / "nginx.conf"
         conf.write_text(
@@ -259,7 +205,7 @@ def children(tmp: Path, guard: SignalGuard) -> Iterator[Starter]:
         yield starter
     finally:
         guard.shutting_down()
-        stop(starter.started)
+        stop_children(starter.started, grace=STOP_GRACE)
 
 
 @contextlib.contextmanager
@@ -287,6 +233,6 @@ def running_stack(
             try:
                 proxy, port = starter.nginx(nginx, upstream=users_port, keepalive=keepalive)
                 targets.append(Target(NGINX, f"http://127.0.0.1:{port}", proxy.pid))
-            except StackError as exc:
+            except ChildError as exc:
                 warn(f"nginx did not start, going on without it: {exc}")
         yield Stack(service_pid=service.pid, targets=targets)

@@ -1,6 +1,6 @@
 """The baseline of ``backbone bench reports``: bare Celery and a task that does nothing.
 
-``celery -A backbone.cli._bench_celery:app worker`` loads ``app``, made on first use
+``celery -A backbone.bench._celery:app worker`` loads ``app``, made on first use
 from ``BACKBONE_BENCH_BROKER``, ``BACKBONE_BENCH_QUEUE`` and ``BACKBONE_BENCH_COUNTER``.
 The benchmark builds the same app with :func:`bare_celery` and calls ``.delay()``.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backbone.cli.bench_client import BARE, RESILIENT, TENACITY, bench_client, measure
+from backbone.bench._client import BARE, RESILIENT, TENACITY, bench_client, measure
 
 
 def test_bench_client_prints_one_row_per_client(capsys: pytest.CaptureFixture[str]) -> None:

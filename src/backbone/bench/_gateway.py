@@ -9,7 +9,7 @@ One run, one load, one endpoint (``GET /users/123``), up to three targets:
   process.
 
 The load is ``connections`` connections kept busy for ``duration`` seconds (wrk when on
-PATH, else a built-in aiohttp generator, see :mod:`backbone.cli._bench_load`). After a
+PATH, else a built-in aiohttp generator, see :mod:`backbone.bench._load`). After a
 warm-up, each round sends the load to every target in turn, so drift on the machine hits
 them alike; the table shows each target's median round (by req/s), with errors summed
 over all rounds. CPU per request is the user + system time the proxy's processes (and,
@@ -27,16 +27,23 @@ from dataclasses import dataclass
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
-from backbone.cli._bench_load import (
+from backbone.bench._load import (
     Generator,
     LoadResult,
     aiohttp_generator,
     parse_wrk,
     wrk_generator,
 )
-from backbone.cli._bench_stack import (
+from backbone.bench._output import (
+    lower_median,
+    printer,
+    ratio,
+    results_table,
+    run_bench,
+    verdict,
+)
+from backbone.bench._stack import (
     DIRECT,
     GATEWAY,
     NGINX,
@@ -45,10 +52,10 @@ from backbone.cli._bench_stack import (
     cpu_seconds,
     running_stack,
 )
-from backbone.cli._supervisor import SignalGuard, StopRequested
+from backbone.devstack import SignalGuard
 
 __all__ = [
-    "BenchOptions",
+    "GatewayOptions",
     "LoadResult",
     "RoundResult",
     "TargetRow",
@@ -67,7 +74,7 @@ MAX_P99_RATIO = 3.0
 
 
 @dataclass(frozen=True, slots=True)
-class BenchOptions:
+class GatewayOptions:
     """The load: seconds per round, connections, rounds, warm-up seconds per target."""
 
     duration: int = 8
@@ -104,9 +111,7 @@ class TargetRow:
 
 def summarize(target: str, rounds: list[RoundResult]) -> TargetRow:
     """The median round by req/s (the lower middle one for an even count), errors summed."""
-    if not rounds:
-        raise ValueError(f"no rounds for {target}")
-    median = sorted(rounds, key=lambda r: r.load.rps)[(len(rounds) - 1) // 2]
+    median = lower_median(rounds, key=lambda r: r.load.rps, what=f"rounds for {target}")
     return TargetRow(
         target=target,
         rps=median.load.rps,
@@ -122,23 +127,25 @@ def _us(value: float | None) -> str:
     return "—" if value is None else f"{value:.0f}"
 
 
-def _ratio(value: float, baseline: float) -> str:
-    return f"{value / baseline:.2f}x" if baseline > 0 else "—"
-
-
 def render(rows: list[TargetRow], *, title: str) -> Table:
     """The results table; ratios are against the ``direct`` row."""
     direct = next((row for row in rows if row.target == DIRECT), None)
-    table = Table(
+    table = results_table(
         title=title,
         caption="CPU: user + system time of the process and its children, per request "
         "answered in the round; errors: all rounds",
+        label="target",
+        columns=(
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "errors",
+            "proxy CPU µs/req",
+            "service CPU µs/req",
+            "req/s vs direct",
+            "p99 vs direct",
+        ),
     )
-    table.add_column("target", style="bold")
-    for column in ("req/s", "p50 ms", "p99 ms", "errors", "proxy CPU µs/req"):
-        table.add_column(column, justify="right")
-    for column in ("service CPU µs/req", "req/s vs direct", "p99 vs direct"):
-        table.add_column(column, justify="right")
     for row in rows:
         table.add_row(
             row.target,
@@ -148,14 +155,10 @@ def render(rows: list[TargetRow], *, title: str) -> Table:
             str(row.errors),
             _us(row.proxy_cpu_us),
             _us(row.service_cpu_us),
-            _ratio(row.rps, direct.rps) if direct else "—",
-            _ratio(row.p99_ms, direct.p99_ms) if direct else "—",
+            ratio(row.rps, direct.rps if direct else None),
+            ratio(row.p99_ms, direct.p99_ms if direct else None),
         )
     return table
-
-
-def _verdict(met: bool) -> str:
-    return "met    " if met else "NOT met"
 
 
 def _goals(direct: TargetRow, gateway: TargetRow) -> list[str]:
@@ -163,12 +166,12 @@ def _goals(direct: TargetRow, gateway: TargetRow) -> list[str]:
     p99 = gateway.p99_ms / direct.p99_ms if direct.p99_ms else float("inf")
     cpu = gateway.proxy_cpu_us
     return [
-        f"  {_verdict(share >= MIN_THROUGHPUT_RATIO)}  throughput >= "
+        f"  {verdict(share >= MIN_THROUGHPUT_RATIO)}  throughput >= "
         f"{MIN_THROUGHPUT_RATIO:.0%} of direct: {share:.0%} "
         f"({gateway.rps:,.0f} vs {direct.rps:,.0f} req/s)",
-        f"  {_verdict(cpu is not None and cpu <= MAX_PROXY_CPU_US)}  gateway CPU <= "
+        f"  {verdict(cpu is not None and cpu <= MAX_PROXY_CPU_US)}  gateway CPU <= "
         f"{MAX_PROXY_CPU_US:.0f} µs per proxied request: {_us(cpu)} µs",
-        f"  {_verdict(p99 <= MAX_P99_RATIO)}  p99 <= {MAX_P99_RATIO:g}x direct p99: "
+        f"  {verdict(p99 <= MAX_P99_RATIO)}  p99 <= {MAX_P99_RATIO:g}x direct p99: "
         f"{p99:.2f}x ({gateway.p99_ms:.2f} vs {direct.p99_ms:.2f} ms)",
     ]
 
@@ -213,7 +216,7 @@ def _per_request_us(seconds: float, requests: int) -> float | None:
 
 
 def _one_round(
-    stack: Stack, target: Target, generate: Generator, options: BenchOptions
+    stack: Stack, target: Target, generate: Generator, options: GatewayOptions
 ) -> RoundResult:
     pids = [target.proxy_pid, stack.service_pid]
     before = [cpu_seconds(pid) if pid else 0.0 for pid in pids]
@@ -226,7 +229,7 @@ def _one_round(
 
 
 def measure(
-    stack: Stack, generate: Generator, options: BenchOptions, progress: Callable[[str], None]
+    stack: Stack, generate: Generator, options: GatewayOptions, progress: Callable[[str], None]
 ) -> list[TargetRow]:
     """Warm every target up, then run the rounds, targets taking turns; one row per target."""
     if options.warmup:
@@ -245,7 +248,7 @@ def measure(
     return [summarize(name, results) for name, results in samples.items()]
 
 
-def _preamble(generator: str, nginx: str | None, options: BenchOptions) -> list[str]:
+def _preamble(generator: str, nginx: str | None, options: GatewayOptions) -> list[str]:
     reference = (
         f"nginx ({nginx}) runs with worker_processes 1, to match the gateway's one process, "
         f"and upstream keepalive {options.connections}."
@@ -255,15 +258,18 @@ def _preamble(generator: str, nginx: str | None, options: BenchOptions) -> list[
     return [f"Load generator: {generator}, {options.connections} connections.", reference]
 
 
-def _printer(console: Console, style: str) -> Callable[[str], None]:
-    def say(line: str) -> None:
-        console.print(Text(line, style=style))
-
-    return say
+def _print_results(rows: list[TargetRow], options: GatewayOptions, out: Console) -> None:
+    title = (
+        f"Gateway throughput: GET {PATH}, {options.connections} connections, "
+        f"median of {options.rounds} x {options.duration} s rounds, {os.cpu_count()} CPUs"
+    )
+    out.print(render(rows, title=title))
+    for line in goal_lines(rows):
+        out.print(line)
 
 
 def bench_gateway(
-    options: BenchOptions,
+    options: GatewayOptions,
     *,
     out: Console,
     err: Console,
@@ -274,31 +280,19 @@ def bench_gateway(
     nginx = which("nginx")
     for line in _preamble(generator, nginx, options):
         out.print(line)
-    with SignalGuard() as guard:
-        try:
-            with running_stack(
-                nginx=nginx,
-                keepalive=options.connections,
-                guard=guard,
-                warn=_printer(err, "yellow"),
-            ) as stack:
-                rows = measure(stack, generate, options, _printer(err, "dim"))
-        except StopRequested as exc:
-            err.print(
-                Text(
-                    f"backbone bench gateway: stopped by {exc}; every child process stopped",
-                    style="bold red",
-                )
-            )
-            return 130
-        except (RuntimeError, ValueError) as exc:  # StackError, wrk failing or unreadable
-            err.print(Text(f"backbone bench gateway: {exc}", style="bold red"))
-            return 1
-    title = (
-        f"Gateway throughput: GET {PATH}, {options.connections} connections, "
-        f"median of {options.rounds} x {options.duration} s rounds, {os.cpu_count()} CPUs"
+
+    def measure_stack(guard: SignalGuard) -> list[TargetRow]:
+        warn = printer(err, "yellow")
+        with running_stack(
+            nginx=nginx, keepalive=options.connections, guard=guard, warn=warn
+        ) as stack:
+            return measure(stack, generate, options, printer(err, "dim"))
+
+    # RuntimeError: a child that failed (ChildError), wrk failing; ValueError: wrk unreadable.
+    return run_bench(
+        "gateway",
+        measure_stack,
+        lambda rows: _print_results(rows, options, out),
+        err=err,
+        errors=(RuntimeError, ValueError),
     )
-    out.print(render(rows, title=title))
-    for line in goal_lines(rows):
-        out.print(line)
-    return 0

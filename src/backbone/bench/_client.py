@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from backbone.bench._output import results_table, times
 from backbone.resilience import ResilientClient
 
 __all__ = ["BenchRow", "bench_client", "measure", "render"]
@@ -95,17 +96,16 @@ def measure(*, requests: int = 5000, rounds: int = 5) -> list[BenchRow]:
 
 def render(rows: list[BenchRow], *, requests: int, rounds: int) -> Table:
     """The rich table of the results."""
-    table = Table(
+    table = results_table(
         title=f"Client overhead per successful request (median of {rounds} rounds "
-        f"x {requests} requests, in-memory transport)"
+        f"x {requests} requests, in-memory transport)",
+        label="client",
+        label_style="",
+        columns=("µs/request", "overhead µs", "ratio vs bare"),
     )
-    table.add_column("client")
-    table.add_column("µs/request", justify="right")
-    table.add_column("overhead µs", justify="right")
-    table.add_column("ratio vs bare", justify="right")
     for row in rows:
         table.add_row(
-            row.name, f"{row.us_per_request:.1f}", f"{row.overhead_us:+.1f}", f"{row.ratio:.2f}x"
+            row.name, f"{row.us_per_request:.1f}", f"{row.overhead_us:+.1f}", times(row.ratio)
         )
     return table
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.server
 import os
 import stat
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,11 +12,8 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from backbone.cli import app
-from backbone.cli._bench_load import aiohttp_generator, percentile, wrk_generator
-from backbone.cli._bench_stack import Stack, Target, cpu_seconds, nginx_config, user_directive
-from backbone.cli.bench_gateway import (
-    BenchOptions,
+from backbone.bench._gateway import (
+    GatewayOptions,
     LoadResult,
     RoundResult,
     TargetRow,
@@ -28,6 +24,10 @@ from backbone.cli.bench_gateway import (
     render,
     summarize,
 )
+from backbone.bench._load import aiohttp_generator, percentile, wrk_generator
+from backbone.bench._stack import Stack, Target, cpu_seconds, nginx_config, user_directive
+from backbone.cli import app
+from tests import _local as local
 
 # Captured from `wrk -t1 -c64 -d3s --latency` against the gateway on a 2-core machine.
 WRK_OUTPUT = """\
@@ -134,15 +134,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def http_server() -> Iterator[str]:
     """A threaded HTTP/1.1 server on a free port: 500 on /fail, 200 elsewhere."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with local.http_server(_Handler) as url:
+        yield url
 
 
 def test_aiohttp_generator_measures_and_counts_status_errors(http_server: str) -> None:
@@ -235,7 +228,7 @@ def test_measure_warms_up_then_alternates_targets_each_round() -> None:
         service_pid=os.getpid(),
         targets=[Target("direct", "http://d", None), Target("gateway", "http://g", os.getpid())],
     )
-    rows = measure(stack, generate, BenchOptions(duration=3, rounds=2, warmup=1), lambda _: None)
+    rows = measure(stack, generate, GatewayOptions(duration=3, rounds=2, warmup=1), lambda _: None)
     assert (
         calls
         == [("http://d/users/123", 1), ("http://g/users/123", 1)]
@@ -295,21 +288,21 @@ def test_choose_generator_prefers_wrk() -> None:
 def test_bench_options_refuse_nonsense() -> None:
     """Zero rounds or a negative warm-up are refused."""
     with pytest.raises(ValueError, match=">= 1"):
-        BenchOptions(rounds=0)
+        GatewayOptions(rounds=0)
     with pytest.raises(ValueError, match="warmup"):
-        BenchOptions(warmup=-1)
+        GatewayOptions(warmup=-1)
 
 
 def test_cli_passes_the_options(monkeypatch: pytest.MonkeyPatch) -> None:
     """`bench gateway` hands its options to the benchmark and exits with its code."""
-    seen: list[BenchOptions] = []
+    seen: list[GatewayOptions] = []
     monkeypatch.setattr(
-        "backbone.cli.bench_gateway.bench_gateway",
+        "backbone.bench.bench_gateway",
         lambda options, **_: seen.append(options) or 0,
     )
     result = CliRunner().invoke(
         app, ["bench", "gateway", "--duration", "1", "--rounds", "1", "--warmup", "0"]
     )
     assert result.exit_code == 0, result.output
-    assert seen == [BenchOptions(duration=1, connections=64, rounds=1, warmup=0)]
+    assert seen == [GatewayOptions(duration=1, connections=64, rounds=1, warmup=0)]
     assert CliRunner().invoke(app, ["bench", "gateway", "--connections", "0"]).exit_code == 2

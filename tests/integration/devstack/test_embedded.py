@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,24 +10,17 @@ import psutil
 import pytest
 import redis
 
-from backbone.core.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedServerError
+from backbone.devstack import EmbeddedPostgres, EmbeddedRedis, EmbeddedServerError
+from tests._local import scratch_directory
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def tmp_path() -> Iterator[Path]:
-    """A temporary directory outside pytest's basetemp, removed afterwards.
-
-    As root, the embedded PostgreSQL runs as another user who must traverse the data
-    directory's parents; every pytest session that starts re-applies mode 0700 to
-    /tmp/pytest-of-root, which would cut a concurrent test's server off its data.
-    """
-    path = Path(tempfile.mkdtemp(prefix="backbone-it-"))
-    try:
+    """A temporary directory outside pytest's basetemp (see scratch_directory)."""
+    with scratch_directory("backbone-it-") as path:
         yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def _gone(pids: list[int]) -> bool:
@@ -44,15 +35,15 @@ def _tree(pid: int) -> list[int]:
 def test_redis_answers_ping_and_stops_without_leftovers(tmp_path: Path) -> None:
     """EmbeddedRedis on a free port answers PING, keeps data in its dir, and leaves no process."""
     with EmbeddedRedis(data_dir=tmp_path / "redis") as server:
-        assert server.process is not None
-        pids = _tree(server.process.pid)
+        assert server.child is not None
+        pids = _tree(server.child.pid)
         client = redis.Redis.from_url(server.url)
         try:
             assert client.ping()
             client.set("k", "v")
         finally:
             client.close()
-    assert server.process is None
+    assert server.child is None
     assert _gone(pids)
     assert (tmp_path / "redis").is_dir()
 
@@ -62,12 +53,12 @@ async def test_postgres_answers_select_1_and_keeps_data_across_restarts(tmp_path
     data_dir = tmp_path / "postgres"
     server = EmbeddedPostgres(data_dir=data_dir)
     with server:
-        assert server.process is not None
+        assert server.child is not None
         conn = await asyncpg.connect(server.url)
         try:
             assert await conn.fetchval("SELECT 1") == 1
             await conn.execute("CREATE TABLE kept (x int); INSERT INTO kept VALUES (42)")
-            pids = _tree(server.process.pid)
+            pids = _tree(server.child.pid)
         finally:
             await conn.close()
     assert len(pids) > 1  # the postmaster and its helpers
@@ -87,9 +78,9 @@ def test_a_second_postgres_on_the_same_data_dir_is_refused(tmp_path: Path) -> No
         second = EmbeddedPostgres(data_dir=tmp_path / "pg")
         with pytest.raises(EmbeddedServerError, match="already runs on"):
             second.start()
-        assert second.process is None
-        assert first.process is not None
-        assert first.process.poll() is None
+        assert second.child is None
+        assert first.child is not None
+        assert first.child.poll() is None
 
 
 def test_leaving_the_block_by_an_exception_stops_the_server(tmp_path: Path) -> None:
@@ -99,8 +90,8 @@ def test_leaving_the_block_by_an_exception_stops_the_server(tmp_path: Path) -> N
 
     def fail_while_running() -> None:
         with server:
-            assert server.process is not None
-            pids.append(server.process.pid)
+            assert server.child is not None
+            pids.append(server.child.pid)
             raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError, match="boom"):

@@ -1,0 +1,22 @@
+"""backbone.bench: the benchmarks behind ``backbone bench client|gateway|reports``.
+
+Each compares against a baseline measured in the same run, prints rich tables and
+the goals it checks, and never gates anything:
+
+- :func:`bench_client`: what :class:`~backbone.resilience.ResilientClient` costs per
+  successful request, against bare httpx and tenacity;
+- :func:`bench_gateway`: the API gateway in front of the User Service, against the
+  service direct and nginx (:class:`GatewayOptions`);
+- :func:`bench_reports`: the report API under load, and its job throughput against
+  bare Celery (:class:`ReportsOptions`).
+
+The processes they start come from :mod:`backbone.devstack`. Only the CLI and the
+tests import this package (an import-linter contract says so); it needs the
+``bench`` extra: ``pip install 'backbone[bench]'``.
+"""
+
+from backbone.bench._client import bench_client
+from backbone.bench._gateway import GatewayOptions, bench_gateway
+from backbone.bench._reports import ReportsOptions, bench_reports
+
+__all__ = ["GatewayOptions", "ReportsOptions", "bench_client", "bench_gateway", "bench_reports"]
