@@ -13,13 +13,14 @@ from rich.console import Console
 from rich.text import Text
 
 from backbone.core.logging import configure_logging
+from backbone.jobs import JobQueueSettings
 from backbone.reports.config import ReportsSettings, get_settings
 
 __all__ = ["run_worker", "worker_argv"]
 
 
 def worker_argv(
-    *, settings: ReportsSettings, concurrency: int, hostname: str, events: bool = False
+    *, settings: JobQueueSettings, concurrency: int, hostname: str, events: bool = False
 ) -> list[str]:
     """The ``celery worker`` arguments: one queue, prefork, one job per process at a time.
 

@@ -14,20 +14,21 @@ job recorded before it is accepted:
 
 Errors::
 
-    DatabaseUnavailable   the job table cannot be reached (503)
-    BrokerUnavailable     the broker cannot take the job (503)
-    JobCancelled          raised inside a handler once its job is no longer in progress
+    JobsError
+    ├── DatabaseUnavailable   the job table cannot be reached (503)
+    ├── BrokerUnavailable     the broker cannot take the job (503)
+    └── JobCancelled          raised inside a handler once its job is no longer in progress
 """
 
 from backbone.jobs._api import JobsApi
 from backbone.jobs._artifacts import FileArtifacts, write_atomic
-from backbone.jobs._celery import BrokerUnavailable
-from backbone.jobs._handler import AwaitApproval, JobCancelled, JobContext, JobHandler
+from backbone.jobs._errors import BrokerUnavailable, DatabaseUnavailable, JobCancelled, JobsError
+from backbone.jobs._handler import AwaitApproval, JobContext, JobHandler
 from backbone.jobs._kind import JobKind
 from backbone.jobs._runner import JobRunner, Outcome
 from backbone.jobs._settings import JobQueueSettings
 from backbone.jobs._states import CANCELLABLE_STATES, FINAL_STATES, OPEN_STATES, JobState
-from backbone.jobs._store import ANY_OWNER, CANCEL_REASON, DatabaseUnavailable, JobStore, Owner
+from backbone.jobs._store import ANY_OWNER, CANCEL_REASON, JobStore, Owner
 from backbone.jobs._submit import JobQueue, approve_job, cancel_job, find_job, submit_job
 from backbone.jobs._table import JobStepMixin, JobTableMixin, job_indexes, step_indexes
 from backbone.jobs._worker import Worker
@@ -54,6 +55,7 @@ __all__ = [
     "JobStore",
     "JobTableMixin",
     "JobsApi",
+    "JobsError",
     "Outcome",
     "Owner",
     "Worker",

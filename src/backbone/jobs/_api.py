@@ -27,11 +27,12 @@ from backbone.core.health import ReadinessCheck
 from backbone.core.metrics import add_scrape_hook
 from backbone.core.problems import problem_for_request
 from backbone.jobs._broker import broker_probe
-from backbone.jobs._celery import BrokerUnavailable, create_celery
+from backbone.jobs._celery import create_celery
+from backbone.jobs._errors import BrokerUnavailable, DatabaseUnavailable
 from backbone.jobs._kind import JobKind
 from backbone.jobs._metrics import JobMetrics
 from backbone.jobs._settings import JobQueueSettings
-from backbone.jobs._store import DatabaseUnavailable, JobStore
+from backbone.jobs._store import JobStore
 from backbone.jobs._submit import JobQueue
 
 __all__ = ["JobsApi"]

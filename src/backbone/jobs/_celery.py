@@ -15,15 +15,12 @@ import uuid
 
 from celery import Celery
 
+from backbone.jobs._errors import BrokerUnavailable
 from backbone.jobs._settings import JobQueueSettings
 
 __all__ = ["BrokerUnavailable", "create_celery", "enqueue", "revoke", "tune_for_workers"]
 
 logger = logging.getLogger(__name__)
-
-
-class BrokerUnavailable(Exception):
-    """The job could not be handed to the broker."""
 
 
 def create_celery(settings: JobQueueSettings, *, main: str) -> Celery:

@@ -17,16 +17,13 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, Table, func, insert, select, update
 
+from backbone.jobs._errors import JobCancelled
 from backbone.jobs._states import JobState
 from backbone.jobs._table import utcnow
 
 __all__ = ["AwaitApproval", "JobCancelled", "JobContext", "JobHandler"]
 
 JsonObject = dict[str, Any]
-
-
-class JobCancelled(Exception):
-    """The job is no longer in progress (cancelled): stop, leave nothing behind."""
 
 
 @dataclass(frozen=True, slots=True)

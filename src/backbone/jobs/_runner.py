@@ -40,7 +40,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy import Connection, Engine, RowMapping, Table, func, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from backbone.jobs._handler import AwaitApproval, JobCancelled, JobContext, JobHandler
+from backbone.jobs._errors import JobCancelled
+from backbone.jobs._handler import AwaitApproval, JobContext, JobHandler
 from backbone.jobs._states import FINAL_STATES, JobState
 from backbone.jobs._table import ERROR_LENGTH
 

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Row, Table, func, insert, select, true, up
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from backbone.jobs._errors import DatabaseUnavailable
 from backbone.jobs._states import CANCELLABLE_STATES, JobState
 from backbone.jobs._table import utcnow
 
@@ -52,10 +53,6 @@ class AnyOwner(Enum):
 ANY_OWNER: Final = AnyOwner.ANY
 Owner = uuid.UUID | AnyOwner
 """Whose jobs a request may see: one user's, or (no users) any."""
-
-
-class DatabaseUnavailable(Exception):
-    """The job table could not be reached."""
 
 
 def reaching(query: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:

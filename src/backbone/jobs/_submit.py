@@ -35,7 +35,8 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backbone.core.problems import ProblemError
-from backbone.jobs._celery import BrokerUnavailable, enqueue, revoke
+from backbone.jobs._celery import enqueue, revoke
+from backbone.jobs._errors import BrokerUnavailable
 from backbone.jobs._states import JobState
 from backbone.jobs._store import DATABASE_ERRORS, JobStore, Owner, reaching
 

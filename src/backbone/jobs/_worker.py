@@ -39,7 +39,8 @@ from sqlalchemy.pool import NullPool
 
 from backbone.core.db import sync_database_url
 from backbone.core.logging import configure_logging
-from backbone.jobs._celery import BrokerUnavailable, create_celery, enqueue, tune_for_workers
+from backbone.jobs._celery import create_celery, enqueue, tune_for_workers
+from backbone.jobs._errors import BrokerUnavailable
 from backbone.jobs._kind import JobKind
 from backbone.jobs._reconciler import Reconciler, reconcile
 from backbone.jobs._runner import JobRunner, Outcome, is_database_error

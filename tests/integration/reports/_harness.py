@@ -91,13 +91,25 @@ def wait_for(check: Callable[[], T | None], *, timeout: float, what: str) -> T:
 
 
 class WorkerProcess:
-    """One ``python -m backbone.cli worker``, its output in a log file."""
+    """One worker process (``python -m backbone.cli worker`` unless ``argv`` says otherwise),
+    its output in a log file; ``kind`` is the job kind it announces itself ready for."""
 
-    def __init__(self, *, env: Mapping[str, str], cwd: Path, log: Path, concurrency: int) -> None:
+    def __init__(
+        self,
+        *,
+        env: Mapping[str, str],
+        cwd: Path,
+        log: Path,
+        concurrency: int = 2,
+        argv: list[str] | None = None,
+        kind: str = "reports",
+    ) -> None:
         self.log = log
         self.killed = False
-        argv = [sys.executable, "-m", "backbone.cli", "worker", f"--concurrency={concurrency}"]
-        argv.append(f"--hostname=test-{uuid.uuid4().hex[:8]}@%h")
+        self.kind = kind
+        if argv is None:
+            argv = [sys.executable, "-m", "backbone.cli", "worker", f"--concurrency={concurrency}"]
+            argv.append(f"--hostname=test-{uuid.uuid4().hex[:8]}@%h")
         with log.open("ab") as out:
             self.process = subprocess.Popen(
                 argv,
@@ -130,7 +142,7 @@ class WorkerProcess:
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         """Wait until the worker consumes from the queue."""
-        self.wait_log("job_worker_ready kind=reports", timeout=timeout)
+        self.wait_log(f"job_worker_ready kind={self.kind}", timeout=timeout)
 
     def kill(self) -> None:
         """SIGKILL the worker and every process of its group (its pool processes)."""
