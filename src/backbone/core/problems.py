@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Match
 
+from backbone.core.http import HTTP_METHODS
 from backbone.core.logging import request_id_var
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,6 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 REQUEST_ID_STATE_KEY = "request_id"
 MAX_REPORTED_ERRORS = 20
 MAX_MESSAGE_CHARS = 200
-ALLOW_CANDIDATES = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 class Problem(BaseModel):
@@ -146,7 +146,7 @@ async def _problem_error_handler(request: Request, exc: Exception) -> Response:
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route fully serves at this request's path (``Allow`` on 405)."""
     allowed = []
-    for method in ALLOW_CANDIDATES:
+    for method in HTTP_METHODS:
         probe = {**request.scope, "method": method}
         if any(route.matches(probe)[0] is Match.FULL for route in request.app.router.routes):
             allowed.append(method)

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 import httpx
 from starlette.types import Receive, Scope, Send
 
+from backbone.core.http import HTTP_METHODS
 from backbone.core.logging import request_id_var
 from backbone.core.problems import status_phrase
 from backbone.gateway.body import BodyError, BodyTooLarge, ClientGone, StreamedBody, read_body
@@ -43,12 +44,11 @@ from backbone.gateway.safety import check_header_size, check_path, declared_leng
 from backbone.gateway.upstream import route_origin
 from backbone.resilience import CircuitOpenError, ResilientClient, RetryExhaustedError
 
-__all__ = ["ALLOWED_METHODS", "PROBLEM_TYPES", "Proxy", "upstream_failure"]
+__all__ = ["PROBLEM_TYPES", "Proxy", "upstream_failure"]
 
 logger = logging.getLogger(__name__)
 
-ALLOWED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-_ALLOW = ", ".join(ALLOWED_METHODS).encode()
+_ALLOW = ", ".join(HTTP_METHODS).encode()
 _TAG = "tag:backbone,2026:problem/"
 PROBLEM_TYPES = {
     "rate-limited": _TAG + "rate-limited",
@@ -183,7 +183,7 @@ class Proxy:
         if refusal is not None:
             await exchange.problem(refusal.status, refusal.detail, close=refusal.status == 431)
             return None
-        if scope["method"] not in ALLOWED_METHODS:
+        if scope["method"] not in HTTP_METHODS:
             detail = f"{scope['method']} is not forwarded."
             await exchange.problem(405, detail, headers=[(b"allow", _ALLOW)])
             return None

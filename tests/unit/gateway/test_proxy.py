@@ -1,0 +1,78 @@
+"""The proxy's own answers, driven as a raw ASGI app with an in-memory upstream."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from prometheus_client import CollectorRegistry
+from starlette.types import Message
+
+from backbone.core.http import HTTP_METHODS
+from backbone.gateway.config import GatewaySettings, RouteConfig
+from backbone.gateway.metrics import GatewayMetrics
+from backbone.gateway.proxy import Proxy
+from backbone.gateway.routing import RouteTable
+
+ROUTE = RouteConfig(prefix="/echo", upstreams=["http://127.0.0.1:9"], retries=0)
+
+
+class Answer:
+    """What the proxy sent: status, headers (lower-case names), body."""
+
+    def __init__(self, messages: list[Message]) -> None:
+        start, *bodies = messages
+        self.status: int = start["status"]
+        self.headers: dict[bytes, bytes] = dict(start["headers"])
+        self.body = b"".join(message.get("body", b"") for message in bodies)
+
+
+async def serve(
+    method: str = "GET",
+    path: bytes = b"/echo/x",
+    *,
+    query: bytes = b"",
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> Answer:
+    """One request through a proxy with no upstream client (refusals only)."""
+    settings = GatewaySettings(_env_file=None, routes=[ROUTE])  # type: ignore[call-arg]
+    metrics = GatewayMetrics(CollectorRegistry())
+    proxy = Proxy(settings=settings, clients={}, metrics=metrics)
+    route = RouteTable(settings.routes).routes[0]
+    scope: dict[str, Any] = {
+        "type": "http",
+        "method": method,
+        "scheme": "http",
+        "path": path.decode(),
+        "raw_path": path,
+        "query_string": query,
+        "headers": headers or [],
+        "client": ("127.0.0.1", 50000),
+    }
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await proxy(scope, receive, send, route)
+    return Answer(sent)
+
+
+async def test_a_method_not_forwarded_is_405_listing_the_core_methods() -> None:
+    """TRACE is refused; Allow lists exactly HTTP_METHODS, in order."""
+    answer = await serve("TRACE")
+    assert answer.status == 405
+    assert answer.headers[b"allow"] == ", ".join(HTTP_METHODS).encode()
+
+
+@pytest.mark.parametrize("method", [*HTTP_METHODS, "TRACE"])
+def test_gateway_metrics_count_the_core_methods_by_name(method: str) -> None:
+    """The gateway labels a request with its method when it is one of HTTP_METHODS."""
+    metrics = GatewayMetrics(CollectorRegistry())
+    metrics.request("echo", method, 200)
+    label = method if method in HTTP_METHODS else "OTHER"
+    labels = {"route": "echo", "method": label, "status": "200"}
+    assert metrics.registry.get_sample_value("gateway_requests_total", labels) == 1
