@@ -19,13 +19,12 @@ import logging
 import math
 import re
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 
 import httpx
 from starlette.types import Receive, Scope, Send
 
-from backbone.core.http import HTTP_METHODS
+from backbone.core.http import HTTP_METHODS, request_id_from
 from backbone.core.logging import request_id_var
 from backbone.core.problems import status_phrase
 from backbone.gateway.body import BodyError, BodyTooLarge, ClientGone, StreamedBody, read_body
@@ -57,17 +56,9 @@ PROBLEM_TYPES = {
     "circuit-open": _TAG + "circuit-open",
     "upstream-timeout": _TAG + "upstream-timeout",
 }
-_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
 _NO_BODY_STATUSES = frozenset({204, 304})
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 Header = tuple[bytes, bytes]
-
-
-def _request_id(headers: Sequence[Header]) -> bytes:
-    for name, value in headers:
-        if name == b"x-request-id":
-            return value if _REQUEST_ID.match(value) else uuid.uuid4().hex.encode()
-    return uuid.uuid4().hex.encode()
 
 
 def upstream_failure(exc: Exception, label: str) -> tuple[int, str, str]:
@@ -158,7 +149,7 @@ class Proxy:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, route: Route) -> None:
         """Serve one request on ``route``."""
-        exchange = _Exchange(scope, receive, send, _request_id(scope["headers"]))
+        exchange = _Exchange(scope, receive, send, request_id_from(scope["headers"]))
         token = request_id_var.set(exchange.request_id.decode("ascii"))
         try:
             await self._serve(exchange, route)

@@ -1,13 +1,19 @@
-"""The HTTP rules every layer shares: the methods served."""
+"""The HTTP rules every layer shares: the methods served, the request id."""
 
 from __future__ import annotations
+
+import re
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from backbone.core.http import HTTP_METHODS
+from backbone.core.http import HTTP_METHODS, new_request_id, request_id_from
 from backbone.core.metrics import HttpMetrics
+
+HEX_ID = re.compile(rb"[0-9a-f]{32}")
+VALID_IDS = [b"a", b"abc.DEF_1:2-3", b"x" * 128]
+INVALID_IDS = [b"", b"x" * 129, b"has space", b"semi;colon", "\u00e9".encode(), b"abc\n"]
 
 
 def test_the_methods_are_the_seven_served() -> None:
@@ -37,3 +43,32 @@ async def test_405_allow_lists_methods_in_their_order(app: FastAPI) -> None:
         response = await client.post("/many")
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, DELETE, OPTIONS"
+
+
+@pytest.mark.parametrize("value", VALID_IDS)
+def test_a_valid_request_id_is_kept_as_is(value: bytes) -> None:
+    """A valid X-Request-ID is returned itself: no copy, no decoding."""
+    headers = [(b"accept", b"*/*"), (b"x-request-id", value)]
+    assert request_id_from(headers) is value
+
+
+@pytest.mark.parametrize("value", INVALID_IDS)
+def test_an_invalid_request_id_is_replaced(value: bytes) -> None:
+    """Empty, too long, odd characters, a trailing newline: a fresh uuid4 hex instead."""
+    assert HEX_ID.fullmatch(request_id_from([(b"x-request-id", value)]))
+
+
+def test_a_missing_request_id_is_made_fresh_each_time() -> None:
+    """No X-Request-ID: a new id, different every time."""
+    first, second = request_id_from([]), request_id_from([(b"x-other", b"a")])
+    assert HEX_ID.fullmatch(first)
+    assert HEX_ID.fullmatch(second)
+    assert first != second
+    assert re.fullmatch(r"[0-9a-f]{32}", new_request_id())
+
+
+def test_the_first_request_id_header_decides_and_the_name_is_configurable() -> None:
+    """The first header of that name is the one judged; another name can be asked for."""
+    headers = [(b"x-request-id", b"bad id"), (b"x-request-id", b"good"), (b"x-trace", b"t-1")]
+    assert request_id_from(headers) != b"good"
+    assert request_id_from(headers, name=b"x-trace") == b"t-1"

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 from starlette.types import Message
 
 from backbone.core.http import HTTP_METHODS
+from backbone.core.middleware import RequestIdMiddleware
 from backbone.gateway.config import GatewaySettings, RouteConfig
 from backbone.gateway.metrics import GatewayMetrics
 from backbone.gateway.proxy import Proxy
 from backbone.gateway.routing import RouteTable
+from tests.unit.core.test_http import INVALID_IDS, VALID_IDS
 
 ROUTE = RouteConfig(prefix="/echo", upstreams=["http://127.0.0.1:9"], retries=0)
 
@@ -76,3 +79,25 @@ def test_gateway_metrics_count_the_core_methods_by_name(method: str) -> None:
     label = method if method in HTTP_METHODS else "OTHER"
     labels = {"route": "echo", "method": label, "status": "200"}
     assert metrics.registry.get_sample_value("gateway_requests_total", labels) == 1
+
+
+async def _service_keeps(request_id: bytes) -> bool:
+    """Whether a FastAPI service's RequestIdMiddleware keeps ``request_id``."""
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    transport = httpx.ASGITransport(app=RequestIdMiddleware(app))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.get("/", headers=[(b"x-request-id", request_id)])
+    return response.headers["x-request-id"].encode() == request_id
+
+
+@pytest.mark.parametrize("request_id", [*VALID_IDS, *INVALID_IDS])
+async def test_the_gateway_and_the_services_judge_request_ids_alike(request_id: bytes) -> None:
+    """The proxy keeps exactly the request ids a service's middleware keeps."""
+    answer = await serve("TRACE", headers=[(b"x-request-id", request_id)])
+    gateway_keeps = answer.headers[b"x-request-id"] == request_id
+    assert gateway_keeps == await _service_keeps(request_id)
+    assert gateway_keeps == (request_id in VALID_IDS)
