@@ -14,7 +14,6 @@ unknown length: streamed, released when the client goes away).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
 import re
@@ -24,9 +23,8 @@ from collections.abc import Mapping, Sequence
 import httpx
 from starlette.types import Receive, Scope, Send
 
-from backbone.core.http import HTTP_METHODS, request_id_from
+from backbone.core.http import HTTP_METHODS, REQUEST_ID_HEADER, encode_problem, request_id_from
 from backbone.core.logging import request_id_var
-from backbone.core.problems import status_phrase
 from backbone.gateway.body import BodyError, BodyTooLarge, ClientGone, StreamedBody, read_body
 from backbone.gateway.config import GatewaySettings
 from backbone.gateway.headers import (
@@ -101,24 +99,17 @@ class _Exchange:
         close: bool = False,
     ) -> None:
         """Answer with a problem+json of the gateway's own."""
-        body = json.dumps(
-            {
-                "type": type_,
-                "title": status_phrase(status),
-                "status": status,
-                "detail": detail,
-                "instance": self.scope["raw_path"].decode("latin-1"),
-                "request_id": self.request_id.decode("ascii"),
-            }
-        ).encode()
-        out = [
-            (b"content-type", b"application/problem+json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"x-request-id", self.request_id),
-            *headers,
-        ]
+        own = [(REQUEST_ID_HEADER, self.request_id), *headers]
         if close:
-            out.append((b"connection", b"close"))
+            own.append((b"connection", b"close"))
+        body, out = encode_problem(
+            status,
+            detail=detail,
+            instance=self.scope["raw_path"].decode("latin-1"),
+            request_id=self.request_id.decode("ascii"),
+            type_=type_,
+            headers=own,
+        )
         self.status = status
         await self.send({"type": "http.response.start", "status": status, "headers": out})
         await self.send({"type": "http.response.body", "body": body})

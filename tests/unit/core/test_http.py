@@ -1,15 +1,23 @@
-"""The HTTP rules every layer shares: the methods served, the request id."""
+"""The HTTP rules every layer shares: the methods served, the request id, problem+json."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from backbone.core.http import HTTP_METHODS, new_request_id, request_id_from
+from backbone.core.http import (
+    HTTP_METHODS,
+    PROBLEM_MEDIA_TYPE,
+    encode_problem,
+    new_request_id,
+    request_id_from,
+)
 from backbone.core.metrics import HttpMetrics
+from backbone.core.problems import problem_response
 
 HEX_ID = re.compile(rb"[0-9a-f]{32}")
 VALID_IDS = [b"a", b"abc.DEF_1:2-3", b"x" * 128]
@@ -72,3 +80,46 @@ def test_the_first_request_id_header_decides_and_the_name_is_configurable() -> N
     headers = [(b"x-request-id", b"bad id"), (b"x-request-id", b"good"), (b"x-trace", b"t-1")]
     assert request_id_from(headers) != b"good"
     assert request_id_from(headers, name=b"x-trace") == b"t-1"
+
+
+def test_a_bare_problem_has_type_title_status_and_its_length() -> None:
+    """Only the required members, compact JSON; content-type and content-length to match."""
+    body, headers = encode_problem(400)
+    assert body == b'{"type":"about:blank","title":"Bad Request","status":400}'
+    assert headers == [
+        (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+
+
+def test_every_member_in_order_then_extra_members_and_headers() -> None:
+    """Optional members when given, in RFC order, then extra members; given headers last."""
+    body, headers = encode_problem(
+        429,
+        title="Slow down",
+        detail="Too many requests \u2014 wait.",
+        instance="/x",
+        request_id="rid-1",
+        type_="tag:t,2026:problem/rate-limited",
+        extra={"retry_in": 2},
+        headers=[(b"retry-after", b"2")],
+    )
+    members = json.loads(body)
+    assert list(members) == [
+        "type", "title", "status", "detail", "instance", "request_id", "retry_in",
+    ]  # fmt: skip
+    assert members["detail"] == "Too many requests \u2014 wait."
+    assert "\u2014".encode() in body  # UTF-8, not escaped: the length counts bytes
+    assert headers[1] == (b"content-length", str(len(body)).encode())
+    assert headers[2:] == [(b"retry-after", b"2")]
+
+
+def test_a_service_response_is_the_encoded_problem() -> None:
+    """problem_response sends the bytes and headers encode_problem builds."""
+    response = problem_response(
+        413, detail="Too big.", instance="/u", request_id="r", headers={"Connection": "close"}
+    )
+    body, headers = encode_problem(
+        413, detail="Too big.", instance="/u", request_id="r", headers=[(b"connection", b"close")]
+    )
+    assert (response.status_code, response.body, response.raw_headers) == (413, body, headers)

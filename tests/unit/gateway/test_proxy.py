@@ -9,7 +9,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 from starlette.types import Message
 
-from backbone.core.http import HTTP_METHODS
+from backbone.core.http import HTTP_METHODS, encode_problem
 from backbone.core.middleware import RequestIdMiddleware
 from backbone.gateway.config import GatewaySettings, RouteConfig
 from backbone.gateway.metrics import GatewayMetrics
@@ -101,3 +101,20 @@ async def test_the_gateway_and_the_services_judge_request_ids_alike(request_id: 
     gateway_keeps = answer.headers[b"x-request-id"] == request_id
     assert gateway_keeps == await _service_keeps(request_id)
     assert gateway_keeps == (request_id in VALID_IDS)
+
+
+async def test_a_refusal_is_the_encoded_problem_with_the_request_id() -> None:
+    """The proxy's own problem: encode_problem's bytes and headers, then the request id."""
+    answer = await serve("TRACE", path=b"/echo/a", headers=[(b"x-request-id", b"rid-7")])
+    body, headers = encode_problem(
+        405,
+        detail="TRACE is not forwarded.",
+        instance="/echo/a",
+        request_id="rid-7",
+        headers=[
+            (b"x-request-id", b"rid-7"),
+            (b"allow", b", ".join(m.encode() for m in HTTP_METHODS)),
+        ],
+    )
+    assert answer.body == body
+    assert list(answer.headers.items()) == headers
