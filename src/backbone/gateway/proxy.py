@@ -39,7 +39,12 @@ from backbone.gateway.ratelimit import RateLimiter, RateLimiterUnavailable, rate
 from backbone.gateway.routing import Route
 from backbone.gateway.safety import check_header_size, check_path, declared_length
 from backbone.gateway.upstream import route_origin
-from backbone.resilience import CircuitOpenError, ResilientClient, RetryExhaustedError
+from backbone.resilience import (
+    CircuitOpenError,
+    ResilientClient,
+    RetryExhaustedError,
+    redact_urls,
+)
 
 __all__ = ["PROBLEM_TYPES", "Proxy", "upstream_failure"]
 
@@ -280,7 +285,9 @@ class Proxy:
         headers: list[Header] = []
         if isinstance(exc, CircuitOpenError):
             headers.append((b"retry-after", str(max(1, math.ceil(exc.retry_in))).encode()))
-        logger.warning("upstream_failed route=%s status=%s error=%s", route.label, status, exc)
+        # An error's text may carry the upstream URL: the client's query, credentials and all.
+        error = redact_urls(str(exc))
+        logger.warning("upstream_failed route=%s status=%s error=%s", route.label, status, error)
         await exchange.problem(status, detail, type_=type_, headers=headers)
 
     async def _relay(
@@ -347,7 +354,7 @@ async def _stream(
         return
     if isinstance(error := pumping.exception(), httpx.TransportError):
         # The status line is gone: all that is left is to cut the response short.
-        logger.warning("upstream_failed_mid_response error=%r", error)
+        logger.warning("upstream_failed_mid_response error=%s", redact_urls(repr(error)))
         return
     if error is not None:
         raise error

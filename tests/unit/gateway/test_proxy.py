@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -15,6 +18,7 @@ from backbone.gateway.config import GatewaySettings, RouteConfig
 from backbone.gateway.metrics import GatewayMetrics
 from backbone.gateway.proxy import Proxy
 from backbone.gateway.routing import RouteTable
+from backbone.resilience import ResilientClient, RetryPolicy
 from tests.unit.core.test_http import INVALID_IDS, VALID_IDS
 
 ROUTE = RouteConfig(prefix="/echo", upstreams=["http://127.0.0.1:9"], retries=0)
@@ -36,11 +40,16 @@ async def serve(
     *,
     query: bytes = b"",
     headers: list[tuple[bytes, bytes]] | None = None,
+    upstream: httpx.MockTransport | None = None,
 ) -> Answer:
-    """One request through a proxy with no upstream client (refusals only)."""
+    """One request through a proxy whose route's upstream is ``upstream`` (none: refusals)."""
     settings = GatewaySettings(_env_file=None, routes=[ROUTE])  # type: ignore[call-arg]
     metrics = GatewayMetrics(CollectorRegistry())
-    proxy = Proxy(settings=settings, clients={}, metrics=metrics)
+    clients = {}
+    if upstream is not None:
+        policy = RetryPolicy(max_retries=0)
+        clients["echo"] = ResilientClient(transport=upstream, policy=policy)
+    proxy = Proxy(settings=settings, clients=clients, metrics=metrics)
     route = RouteTable(settings.routes).routes[0]
     scope: dict[str, Any] = {
         "type": "http",
@@ -54,8 +63,13 @@ async def serve(
     }
     sent: list[Message] = []
 
+    request = [{"type": "http.request", "body": b"", "more_body": False}]
+
     async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        if request:
+            return request.pop()
+        await asyncio.Event().wait()  # the client stays connected: nothing more to say
+        raise AssertionError("unreachable")
 
     async def send(message: Message) -> None:
         sent.append(message)
@@ -118,3 +132,54 @@ async def test_a_refusal_is_the_encoded_problem_with_the_request_id() -> None:
     )
     assert answer.body == body
     assert list(answer.headers.items()) == headers
+
+
+SECRET_URL = "http://user:pa55@10.0.0.5:9001/echo/x?token=s3cret&page=2"
+
+
+class _BrokenBody(httpx.AsyncByteStream):
+    """A body that breaks after ``chunks`` chunks, its error naming a URL with credentials."""
+
+    def __init__(self, chunks: int) -> None:
+        self.chunks = chunks
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for _ in range(self.chunks):
+            yield b"x" * 65_536
+        raise httpx.ReadError(f"payload cut short, url=URL('{SECRET_URL}')")
+
+
+@pytest.mark.parametrize(
+    ("length", "chunks", "event"),
+    [(10, 0, "upstream_failed"), (10_000_000, 1, "upstream_failed_mid_response")],
+)
+async def test_upstream_errors_are_logged_without_credentials(
+    caplog: pytest.LogCaptureFixture, length: int, chunks: int, event: str
+) -> None:
+    """A broken upstream body is logged with its error, user:pass@ and token= masked."""
+    headers = {"content-length": str(length)}
+    upstream = httpx.MockTransport(
+        lambda request: httpx.Response(200, headers=headers, stream=_BrokenBody(chunks))
+    )
+    caplog.set_level(logging.WARNING, logger="backbone.gateway")
+    await serve(query=b"token=s3cret&page=2", upstream=upstream)
+    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith(event)]
+    assert "http://***@10.0.0.5:9001/echo/x?token=***&page=2" in line
+    assert not any(secret in line for secret in ("user:", "pa55", "s3cret"))
+
+
+async def test_an_unreachable_upstream_is_logged_without_credentials(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """upstream_failed names the request's URL with the client's token masked."""
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(f"cannot connect to {SECRET_URL}")
+
+    caplog.set_level(logging.WARNING, logger="backbone.gateway")
+    answer = await serve(query=b"token=s3cret&page=2", upstream=httpx.MockTransport(refuse))
+    assert answer.status == 502
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "backbone.gateway.proxy"]
+    assert line.startswith("upstream_failed route=echo status=502 error=GET ")
+    assert "http://echo/echo/x?token=***&page=2 failed" in line
+    assert not any(secret in line for secret in ("user:", "pa55", "s3cret"))
