@@ -146,6 +146,49 @@ async def test_console_shows_the_resilient_clients_retry_fields(
     assert re.search(fields + r'Service Unavailable"$', line)
 
 
+SECRET_LINES = [
+    ('HTTP Request: GET http://u:pa55@h/x?access_token=s3cret&page=2 "HTTP/1.1 200 OK"',
+     'HTTP Request: GET http://***@h/x?access_token=***&page=2 "HTTP/1.1 200 OK"'),
+    ('127.0.0.1:5000 - "GET /callback?code=s3cret&state=1 HTTP/1.1" 200',
+     '127.0.0.1:5000 - "GET /callback?code=***&state=1 HTTP/1.1" 200'),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("message", "masked"), SECRET_LINES)
+def test_console_lines_mask_url_credentials_whoever_logs_them(
+    capsys: pytest.CaptureFixture[str], message: str, masked: str
+) -> None:
+    """A library's line (httpx, uvicorn's access log) is masked on its way out."""
+    configure_logging(level="INFO", fmt="console")
+    logging.getLogger("httpx").info("%s", message)
+    assert _console_lines(capsys)[-1].endswith(f" {masked}")
+
+
+@pytest.mark.parametrize(("message", "masked"), SECRET_LINES)
+def test_json_lines_mask_url_credentials_and_stay_json(
+    tmp_path: Path, message: str, masked: str
+) -> None:
+    """The JSON line is masked, quotes and all, and still parses."""
+    log_file = tmp_path / "service.log"
+    configure_logging(level="INFO", fmt="json", file=log_file)
+    logging.getLogger("uvicorn.access").info("%s", message, extra={"url": message})
+    line = json.loads(log_file.read_text().splitlines()[-1])
+    assert (line["message"], line["url"]) == (masked, masked)
+
+
+def test_tracebacks_mask_url_credentials(capsys: pytest.CaptureFixture[str]) -> None:
+    """An exception's text in a traceback is masked too."""
+    configure_logging(level="INFO", fmt="console")
+    try:
+        raise ConnectionError("cannot reach http://u:pa55@h/?token=s3cret&page=2")
+    except ConnectionError:
+        logging.getLogger("backbone.test").exception("call_failed")
+    err = capsys.readouterr().err
+    assert "cannot reach http://***@h/?token=***&page=2" in err
+    assert "pa55" not in err
+    assert "s3cret" not in err
+
+
 def test_uvicorn_loggers_use_our_handlers() -> None:
     """uvicorn's loggers keep no handlers of their own and propagate to ours."""
     logging.getLogger("uvicorn.access").addHandler(logging.NullHandler())
