@@ -29,6 +29,9 @@ and ``linger_bytes``, then the connection is closed.
 
 Bodies are the application's business (it reads them and enforces its own limits).
 ``backbone serve`` runs every service with this protocol.
+
+It works inside uvicorn's protocol, with members uvicorn does not document: pyproject
+bounds uvicorn to the versions ``tests/unit/core/test_uvicorn_internals.py`` checked.
 """
 
 from __future__ import annotations
