@@ -48,15 +48,15 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
-def request_id_from(headers: Iterable[Header], name: bytes = REQUEST_ID_HEADER) -> bytes:
+def request_id_from(headers: Iterable[Header], *, name: bytes = REQUEST_ID_HEADER) -> bytes:
     """The first ``name`` header's value if it is a valid request id, else a new id.
 
     ``headers`` as ASGI gives them (lower-case names); a kept value is returned itself.
     """
     for key, value in headers:
         if key == name:
-            return value if _REQUEST_ID.fullmatch(value) else uuid.uuid4().hex.encode()
-    return uuid.uuid4().hex.encode()
+            return value if _REQUEST_ID.fullmatch(value) else new_request_id().encode("ascii")
+    return new_request_id().encode("ascii")
 
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"

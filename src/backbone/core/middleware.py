@@ -41,7 +41,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = request_id_from(scope["headers"], self._raw_header).decode("ascii")
+        request_id = request_id_from(scope["headers"], name=self._raw_header).decode("ascii")
         scope.setdefault("state", {})[REQUEST_ID_STATE_KEY] = request_id
 
         async def send_with_id(message: Message) -> None:
