@@ -27,9 +27,10 @@ from prometheus_client.exposition import generate_latest
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backbone.core.http import HTTP_METHODS
+
 logger = logging.getLogger(__name__)
 
-KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED_ROUTE = "<unmatched>"
 METRICS_PATH = "/metrics"
 SCRAPE_HOOK_TIMEOUT_SECONDS = 2.0
@@ -58,7 +59,7 @@ class HttpMetrics:
 
     def observe(self, *, method: str, route: str, status: int, seconds: float) -> None:
         """Record one finished request."""
-        method = method if method in KNOWN_METHODS else "OTHER"
+        method = method if method in HTTP_METHODS else "OTHER"
         self.requests.labels(method=method, route=route, status=str(status)).inc()
         self.latency.labels(method=method, route=route).observe(seconds)
 

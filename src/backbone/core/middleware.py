@@ -13,24 +13,16 @@ and breaks streaming).
 from __future__ import annotations
 
 import logging
-import re
-import uuid
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backbone.core.http import request_id_from
 from backbone.core.logging import request_id_var
 from backbone.core.problems import REQUEST_ID_STATE_KEY, problem_response
 
 logger = logging.getLogger(__name__)
-
-REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-
-
-def new_request_id() -> str:
-    """A fresh request id (uuid4, hex)."""
-    return uuid.uuid4().hex
 
 
 def _path(scope: Scope) -> str:
@@ -43,14 +35,13 @@ class RequestIdMiddleware:
     def __init__(self, app: ASGIApp, *, header: str = "X-Request-ID") -> None:
         self.app = app
         self.header = header
+        self._raw_header = header.lower().encode("latin-1")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = Headers(scope=scope).get(self.header)
-        valid = incoming is not None and REQUEST_ID_PATTERN.fullmatch(incoming)
-        request_id = incoming if valid and incoming else new_request_id()
+        request_id = request_id_from(scope["headers"], name=self._raw_header).decode("ascii")
         scope.setdefault("state", {})[REQUEST_ID_STATE_KEY] = request_id
 
         async def send_with_id(message: Message) -> None:

@@ -13,25 +13,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from http import HTTPStatus
-from typing import Any
+from typing import Any, Unpack
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Match
 
+from backbone.core.http import HTTP_METHODS, Header, ProblemMembers, encode_problem
+from backbone.core.http import PROBLEM_MEDIA_TYPE as PROBLEM_MEDIA_TYPE  # re-exported
+from backbone.core.http import status_phrase as status_phrase  # re-exported
 from backbone.core.logging import request_id_var
 
 logger = logging.getLogger(__name__)
 
-PROBLEM_MEDIA_TYPE = "application/problem+json"
 REQUEST_ID_STATE_KEY = "request_id"
 MAX_REPORTED_ERRORS = 20
 MAX_MESSAGE_CHARS = 200
-ALLOW_CANDIDATES = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 class Problem(BaseModel):
@@ -48,10 +48,14 @@ class Problem(BaseModel):
     errors: list[dict[str, Any]] | None = None
 
 
-class ProblemResponse(JSONResponse):
-    """A JSON response whose content type is exactly ``application/problem+json``."""
+class ProblemResponse(Response):
+    """An ``application/problem+json`` response: body and headers from ``encode_problem``."""
 
     media_type = PROBLEM_MEDIA_TYPE
+
+    def __init__(self, status: int, body: bytes, raw_headers: list[Header]) -> None:
+        super().__init__(body, status_code=status)
+        self.raw_headers = raw_headers
 
 
 class ProblemError(Exception):
@@ -74,14 +78,6 @@ class ProblemError(Exception):
         super().__init__(f"{self.status} {self.title}: {detail or ''}".rstrip(": "))
 
 
-def status_phrase(status: int) -> str:
-    """The reason phrase of ``status`` (``"Error"`` for a code Python does not know)."""
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
-
-
 def current_request_id(scope: Mapping[str, Any] | None = None) -> str | None:
     """The request id of the request being served, from the log context or the scope."""
     if request_id := request_id_var.get():
@@ -94,21 +90,17 @@ def current_request_id(scope: Mapping[str, Any] | None = None) -> str | None:
 def problem_response(
     status: int,
     *,
-    title: str | None = None,
-    detail: str | None = None,
-    instance: str | None = None,
-    request_id: str | None = None,
-    type_: str = "about:blank",
     headers: Mapping[str, str] | None = None,
-    extra: Mapping[str, Any] | None = None,
+    **members: Unpack[ProblemMembers],
 ) -> ProblemResponse:
     """Build the problem+json response; absent optional members are left out."""
-    body: dict[str, Any] = {"type": type_, "title": title or status_phrase(status)}
-    body["status"] = status
-    optional = {"detail": detail, "instance": instance, "request_id": request_id}
-    body.update({name: value for name, value in optional.items() if value is not None})
-    body.update(extra or {})
-    return ProblemResponse(body, status_code=status, headers=dict(headers or {}))
+    # Header names lower-cased and latin-1, as Starlette encodes a Response's headers.
+    raw = [
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in (headers or {}).items()
+    ]
+    body, raw_headers = encode_problem(status, headers=raw, **members)
+    return ProblemResponse(status, body, raw_headers)
 
 
 def problem_for_request(request: Request, status: int, **kwargs: Any) -> ProblemResponse:
@@ -146,7 +138,7 @@ async def _problem_error_handler(request: Request, exc: Exception) -> Response:
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route fully serves at this request's path (``Allow`` on 405)."""
     allowed = []
-    for method in ALLOW_CANDIDATES:
+    for method in HTTP_METHODS:
         probe = {**request.scope, "method": method}
         if any(route.matches(probe)[0] is Match.FULL for route in request.app.router.routes):
             allowed.append(method)

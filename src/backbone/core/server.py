@@ -29,20 +29,21 @@ and ``linger_bytes``, then the connection is closed.
 
 Bodies are the application's business (it reads them and enforces its own limits).
 ``backbone serve`` runs every service with this protocol.
+
+It works inside uvicorn's protocol, with members uvicorn does not document: pyproject
+bounds uvicorn to the versions ``tests/unit/core/test_uvicorn_internals.py`` checked.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import uuid
 from typing import Any
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from backbone.core.config import CoreSettings
-from backbone.core.problems import status_phrase
+from backbone.core.http import REQUEST_ID_HEADER, encode_problem, new_request_id, status_phrase
 
 __all__ = ["LimitedHttpToolsProtocol", "limited_protocol", "server_config"]
 
@@ -55,20 +56,17 @@ class _Refused(Exception):
 
 
 def _problem(status: int, detail: str) -> bytes:
-    request_id = uuid.uuid4().hex
-    title = status_phrase(status)
-    body = json.dumps(
-        {"type": "about:blank", "title": title, "status": status, "detail": detail}
-        | {"request_id": request_id}
-    ).encode()
-    head = (
-        f"HTTP/1.1 {status} {title}\r\n"
-        "content-type: application/problem+json\r\n"
-        f"content-length: {len(body)}\r\n"
-        f"x-request-id: {request_id}\r\n"
-        "connection: close\r\n\r\n"
+    """A refusal's whole answer in bytes, status line to body (written to the socket as is)."""
+    request_id = new_request_id()
+    body, headers = encode_problem(
+        status,
+        detail=detail,
+        request_id=request_id,
+        headers=[(REQUEST_ID_HEADER, request_id.encode("ascii")), (b"connection", b"close")],
     )
-    return head.encode("ascii") + body
+    head = [b"HTTP/1.1 %d %s\r\n" % (status, status_phrase(status).encode("ascii"))]
+    head.extend(name + b": " + value + b"\r\n" for name, value in headers)
+    return b"".join([*head, b"\r\n", body])
 
 
 class _CycleTransport(asyncio.Transport):

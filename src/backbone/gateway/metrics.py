@@ -18,7 +18,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from backbone.core.metrics import KNOWN_METHODS
+from backbone.core.http import HTTP_METHODS
 
 __all__ = ["CIRCUIT_STATES", "GatewayMetrics"]
 
@@ -86,7 +86,7 @@ class GatewayMetrics:
 
     def request(self, route: str, method: str, status: int) -> None:
         """Count one request answered with ``status``."""
-        key = (route, method if method in KNOWN_METHODS else "OTHER", status)
+        key = (route, method if method in HTTP_METHODS else "OTHER", status)
         inc = self._request_children.get(key)
         if inc is None:
             inc = self._requests.labels(key[0], key[1], str(status)).inc

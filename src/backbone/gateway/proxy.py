@@ -14,19 +14,17 @@ unknown length: streamed, released when the client goes away).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
 import re
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 
 import httpx
 from starlette.types import Receive, Scope, Send
 
+from backbone.core.http import HTTP_METHODS, REQUEST_ID_HEADER, encode_problem, request_id_from
 from backbone.core.logging import request_id_var
-from backbone.core.problems import status_phrase
 from backbone.gateway.body import BodyError, BodyTooLarge, ClientGone, StreamedBody, read_body
 from backbone.gateway.config import GatewaySettings
 from backbone.gateway.headers import (
@@ -41,14 +39,18 @@ from backbone.gateway.ratelimit import RateLimiter, RateLimiterUnavailable, rate
 from backbone.gateway.routing import Route
 from backbone.gateway.safety import check_header_size, check_path, declared_length
 from backbone.gateway.upstream import route_origin
-from backbone.resilience import CircuitOpenError, ResilientClient, RetryExhaustedError
+from backbone.resilience import (
+    CircuitOpenError,
+    ResilientClient,
+    RetryExhaustedError,
+    redact_urls,
+)
 
-__all__ = ["ALLOWED_METHODS", "PROBLEM_TYPES", "Proxy", "upstream_failure"]
+__all__ = ["PROBLEM_TYPES", "Proxy", "upstream_failure"]
 
 logger = logging.getLogger(__name__)
 
-ALLOWED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-_ALLOW = ", ".join(ALLOWED_METHODS).encode()
+_ALLOW = ", ".join(HTTP_METHODS).encode()
 _TAG = "tag:backbone,2026:problem/"
 PROBLEM_TYPES = {
     "rate-limited": _TAG + "rate-limited",
@@ -57,17 +59,9 @@ PROBLEM_TYPES = {
     "circuit-open": _TAG + "circuit-open",
     "upstream-timeout": _TAG + "upstream-timeout",
 }
-_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
 _NO_BODY_STATUSES = frozenset({204, 304})
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 Header = tuple[bytes, bytes]
-
-
-def _request_id(headers: Sequence[Header]) -> bytes:
-    for name, value in headers:
-        if name == b"x-request-id":
-            return value if _REQUEST_ID.match(value) else uuid.uuid4().hex.encode()
-    return uuid.uuid4().hex.encode()
 
 
 def upstream_failure(exc: Exception, label: str) -> tuple[int, str, str]:
@@ -110,24 +104,17 @@ class _Exchange:
         close: bool = False,
     ) -> None:
         """Answer with a problem+json of the gateway's own."""
-        body = json.dumps(
-            {
-                "type": type_,
-                "title": status_phrase(status),
-                "status": status,
-                "detail": detail,
-                "instance": self.scope["raw_path"].decode("latin-1"),
-                "request_id": self.request_id.decode("ascii"),
-            }
-        ).encode()
-        out = [
-            (b"content-type", b"application/problem+json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"x-request-id", self.request_id),
-            *headers,
-        ]
+        own = [(REQUEST_ID_HEADER, self.request_id), *headers]
         if close:
-            out.append((b"connection", b"close"))
+            own.append((b"connection", b"close"))
+        body, out = encode_problem(
+            status,
+            detail=detail,
+            instance=self.scope["raw_path"].decode("latin-1"),
+            request_id=self.request_id.decode("ascii"),
+            type_=type_,
+            headers=own,
+        )
         self.status = status
         await self.send({"type": "http.response.start", "status": status, "headers": out})
         await self.send({"type": "http.response.body", "body": body})
@@ -158,7 +145,7 @@ class Proxy:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, route: Route) -> None:
         """Serve one request on ``route``."""
-        exchange = _Exchange(scope, receive, send, _request_id(scope["headers"]))
+        exchange = _Exchange(scope, receive, send, request_id_from(scope["headers"]))
         token = request_id_var.set(exchange.request_id.decode("ascii"))
         try:
             await self._serve(exchange, route)
@@ -183,7 +170,7 @@ class Proxy:
         if refusal is not None:
             await exchange.problem(refusal.status, refusal.detail, close=refusal.status == 431)
             return None
-        if scope["method"] not in ALLOWED_METHODS:
+        if scope["method"] not in HTTP_METHODS:
             detail = f"{scope['method']} is not forwarded."
             await exchange.problem(405, detail, headers=[(b"allow", _ALLOW)])
             return None
@@ -298,7 +285,9 @@ class Proxy:
         headers: list[Header] = []
         if isinstance(exc, CircuitOpenError):
             headers.append((b"retry-after", str(max(1, math.ceil(exc.retry_in))).encode()))
-        logger.warning("upstream_failed route=%s status=%s error=%s", route.label, status, exc)
+        # An error's text may carry the upstream URL: the client's query, credentials and all.
+        error = redact_urls(str(exc))
+        logger.warning("upstream_failed route=%s status=%s error=%s", route.label, status, error)
         await exchange.problem(status, detail, type_=type_, headers=headers)
 
     async def _relay(
@@ -365,7 +354,7 @@ async def _stream(
         return
     if isinstance(error := pumping.exception(), httpx.TransportError):
         # The status line is gone: all that is left is to cut the response short.
-        logger.warning("upstream_failed_mid_response error=%r", error)
+        logger.warning("upstream_failed_mid_response error=%s", redact_urls(repr(error)))
         return
     if error is not None:
         raise error

@@ -4,7 +4,8 @@
 optional jitter, ``Retry-After``, a total deadline), per-origin circuit breakers, a
 client-wide retry budget (``RetryBudget``: retries stay a bounded share of the traffic,
 so they cannot multiply the load on a failing upstream), hooks for instrumentation
-and a testing mode. It imports only the standard library and httpx
+a testing mode, and :func:`redact_urls`, which keeps credentials in URLs out of its
+messages, log lines and hook events. It imports only the standard library and httpx
 (``prometheus_hooks()`` imports prometheus-client when called).
 
 Exception tree::
@@ -54,6 +55,7 @@ from backbone.resilience._policy import (
     CircuitBreakerConfig,
     RetryPolicy,
 )
+from backbone.resilience._redact import redact_urls
 from backbone.resilience._testing import is_testing, set_testing, testing
 
 __all__ = [
@@ -80,6 +82,7 @@ __all__ = [
     "is_testing",
     "parse_retry_after",
     "prometheus_hooks",
+    "redact_urls",
     "set_testing",
     "testing",
 ]

@@ -29,6 +29,7 @@ from backbone.resilience._instrumentation import (
     log_retry,
 )
 from backbone.resilience._policy import CircuitBreakerConfig, RetryPolicy
+from backbone.resilience._redact import redact_urls
 from backbone.resilience._testing import testing_attempts
 
 __all__ = ["RetryEngine"]
@@ -235,9 +236,10 @@ class RetryEngine:
     ) -> RetryExhaustedError:
         """Close the last response, build the final exception, announce it, return it."""
         count = len(records)
+        url = records[-1].url  # without credentials, as every record's
         lines = "\n".join(f"  {record.describe()}" for record in records)
         message = (
-            f"{request.method} {request.url} failed after {count} attempt"
+            f"{request.method} {url} failed after {count} attempt"
             f"{'s' if count > 1 else ''} ({reason}):\n{lines}"
         )
         last_response: httpx.Response | None = None
@@ -248,7 +250,7 @@ class RetryEngine:
             last_response = failure
             await last_response.aclose()
             cause = httpx.HTTPStatusError(
-                f"{records[-1].outcome} for {request.method} {request.url}",
+                f"{records[-1].outcome} for {request.method} {url}",
                 request=request,
                 response=last_response,
             )
@@ -256,7 +258,7 @@ class RetryEngine:
         error.__cause__ = cause
         event = GiveUpEvent(
             method=request.method,
-            url=records[-1].url,
+            url=url,
             reason=reason,
             attempts=records,
             error=error,
@@ -307,9 +309,10 @@ def _record(
     return AttemptRecord(
         number=number,
         method=request.method,
-        url=str(request.url),
+        # Messages, logs and hooks are built from records: credentials go no further.
+        url=redact_urls(str(request.url)),
         status=None if response is None else response.status_code,
-        error=repr(failure) if response is None else None,
+        error=redact_urls(repr(failure)) if response is None else None,
         wait=wait,
         elapsed=elapsed,
     )

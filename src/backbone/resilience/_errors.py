@@ -33,10 +33,11 @@ class AttemptRecord:
     """1 for the first attempt."""
     method: str
     url: str
+    """The request's URL, its credentials masked (:func:`redact_urls`)."""
     status: int | None
     """The response status, when the attempt got a response."""
     error: str | None
-    """``repr()`` of the exception, when the attempt raised one."""
+    """``repr()`` of the exception, when the attempt raised one (URLs in it masked)."""
     wait: float
     """Seconds waited before this attempt (0.0 for the first)."""
     elapsed: float

@@ -40,6 +40,7 @@ class RetryEvent:
     wait: float
     method: str
     url: str
+    """Credentials masked, as in every message of this package."""
     reason: str
     """Why the attempt failed: ``"503 Service Unavailable"`` or the exception's repr."""
     status: int | None

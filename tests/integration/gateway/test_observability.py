@@ -50,3 +50,15 @@ async def test_failures_are_logged_with_the_request_id(
     assert [r.getMessage().split()[0] for r in records] == ["upstream_failed"]
     assert records[0].request_id == "trace-me"
     assert records[0].exc_info is None
+
+
+async def test_upstream_failures_are_logged_without_the_clients_secrets(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The upstream_failed line names the URL with token masked and page=2 visible."""
+    caplog.set_level(logging.WARNING, logger="backbone.gateway")
+    async with httpx.AsyncClient(base_url=stack.gateway) as client:
+        await client.get("/dead/x", params={"token": "s3cret", "page": "2"})
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "backbone.gateway.proxy"]
+    assert "GET http://dead/dead/x?token=***&page=2 failed" in line
+    assert "s3cret" not in line

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from fastapi import FastAPI
 
 from backbone.core import configure_logging
 from backbone.core.logging import _OWNED, RequestIdFilter, request_id_var
+from backbone.resilience import ResilientClient, testing
 
 
 def _owned() -> list[logging.Handler]:
@@ -66,6 +68,125 @@ def test_console_line_without_request(capsys: pytest.CaptureFixture[str]) -> Non
     configure_logging(level="INFO", fmt="console")
     logging.getLogger("backbone.test").warning("hello")
     assert "[-] hello" in capsys.readouterr().err
+
+
+def _console_lines(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    return capsys.readouterr().err.splitlines()
+
+
+def test_console_line_shows_extra_fields_in_the_order_given(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Fields passed as extra follow the message as key=value, in the caller's order."""
+    configure_logging(level="INFO", fmt="console")
+    fields = {"route": "users", "attempt": 2, "wait": 0.5, "url": "http://svc/a?q=1"}
+    logging.getLogger("backbone.test").warning("upstream_slow", extra=fields)
+    line = _console_lines(capsys)[-1]
+    assert line.endswith('[-] upstream_slow route=users attempt=2 wait=0.5 url="http://svc/a?q=1"')
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("503 Service Unavailable", '"503 Service Unavailable"'),
+        ('say "hi"', '"say \\"hi\\""'),
+        ("two\nlines", '"two\\nlines"'),
+        ("", '""'),
+        (None, "None"),
+        ("plain", "plain"),
+    ],
+)
+def test_console_values_are_quoted_when_they_would_be_ambiguous(
+    capsys: pytest.CaptureFixture[str], value: object, shown: str
+) -> None:
+    """Spaces, quotes, '=', control characters or nothing at all: the value is quoted."""
+    configure_logging(level="INFO", fmt="console")
+    logging.getLogger("backbone.test").warning("event", extra={"reason": value})
+    assert _console_lines(capsys)[-1].endswith(f" event reason={shown}")
+
+
+def test_console_leaves_out_the_record_attributes_and_keeps_the_request_id(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Standard LogRecord attributes are not fields; the request id stays in brackets."""
+    configure_logging(level="INFO", fmt="console")
+    token = request_id_var.set("req-7")
+    try:
+        logging.getLogger("backbone.test").info("plain %s", "args", extra={"color_message": "x"})
+    finally:
+        request_id_var.reset(token)
+    assert _console_lines(capsys)[-1].endswith(" backbone.test [req-7] plain args")
+
+
+def test_console_fields_come_before_the_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    """With an exception, the fields stay on the first line, the traceback follows."""
+    configure_logging(level="INFO", fmt="console")
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        logging.getLogger("backbone.test").exception("failed", extra={"job": 3})
+    lines = _console_lines(capsys)
+    first = next(i for i, line in enumerate(lines) if "failed" in line)
+    assert lines[first].endswith(" failed job=3")
+    assert lines[first + 1] == "Traceback (most recent call last):"
+
+
+async def test_console_shows_the_resilient_clients_retry_fields(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """backbone.resilience's retry_scheduled shows attempt, wait, method, url, reason."""
+    configure_logging(level="INFO", fmt="console")
+    answers = iter([httpx.Response(503), httpx.Response(200)])
+    transport = httpx.MockTransport(lambda request: next(answers))
+    with testing(attempts=2):
+        async with ResilientClient(transport=transport, base_url="http://svc") as client:
+            await client.get("/a")
+    line = next(line for line in _console_lines(capsys) if "retry_scheduled" in line)
+    fields = r' retry_scheduled attempt=1 wait=[0-9.]+ method=GET url=http://svc/a reason="503 '
+    assert re.search(fields + r'Service Unavailable"$', line)
+
+
+SECRET_LINES = [
+    ('HTTP Request: GET http://u:pa55@h/x?access_token=s3cret&page=2 "HTTP/1.1 200 OK"',
+     'HTTP Request: GET http://***@h/x?access_token=***&page=2 "HTTP/1.1 200 OK"'),
+    ('127.0.0.1:5000 - "GET /callback?code=s3cret&state=1 HTTP/1.1" 200',
+     '127.0.0.1:5000 - "GET /callback?code=***&state=1 HTTP/1.1" 200'),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("message", "masked"), SECRET_LINES)
+def test_console_lines_mask_url_credentials_whoever_logs_them(
+    capsys: pytest.CaptureFixture[str], message: str, masked: str
+) -> None:
+    """A library's line (httpx, uvicorn's access log) is masked on its way out."""
+    configure_logging(level="INFO", fmt="console")
+    logging.getLogger("httpx").info("%s", message)
+    assert _console_lines(capsys)[-1].endswith(f" {masked}")
+
+
+@pytest.mark.parametrize(("message", "masked"), SECRET_LINES)
+def test_json_lines_mask_url_credentials_and_stay_json(
+    tmp_path: Path, message: str, masked: str
+) -> None:
+    """The JSON line is masked, quotes and all, and still parses."""
+    log_file = tmp_path / "service.log"
+    configure_logging(level="INFO", fmt="json", file=log_file)
+    logging.getLogger("uvicorn.access").info("%s", message, extra={"url": message})
+    line = json.loads(log_file.read_text().splitlines()[-1])
+    assert (line["message"], line["url"]) == (masked, masked)
+
+
+def test_tracebacks_mask_url_credentials(capsys: pytest.CaptureFixture[str]) -> None:
+    """An exception's text in a traceback is masked too."""
+    configure_logging(level="INFO", fmt="console")
+    try:
+        raise ConnectionError("cannot reach http://u:pa55@h/?token=s3cret&page=2")
+    except ConnectionError:
+        logging.getLogger("backbone.test").exception("call_failed")
+    err = capsys.readouterr().err
+    assert "cannot reach http://***@h/?token=***&page=2" in err
+    assert "pa55" not in err
+    assert "s3cret" not in err
 
 
 def test_uvicorn_loggers_use_our_handlers() -> None:

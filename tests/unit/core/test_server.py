@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 from uvicorn.server import ServerState
 
 from backbone.core import CoreSettings
+from backbone.core.http import encode_problem
 from backbone.core.server import LimitedHttpToolsProtocol, limited_protocol, server_config
 
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
@@ -267,6 +268,24 @@ async def test_answers_are_problem_json_with_a_request_id() -> None:
     assert b"content-type: application/problem+json" in head
     assert f"x-request-id: {problem['request_id']}".encode() in head
     assert (problem["status"], problem["title"]) == (400, "Bad Request")
+
+
+async def test_a_refusal_is_the_encoded_problem_and_closes() -> None:
+    """A 431 is a status line, then encode_problem's headers and bytes, closing."""
+    protocol, transport = connect(ok_app)
+    protocol.data_received(b"GET / HTTP/1.1\r\nX: " + b"y" * 2000 + b"\r\n\r\n")
+    head, _, body = bytes(transport.written).partition(b"\r\n\r\n")
+    status_line, *fields = head.split(b"\r\n")
+    request_id = json.loads(body)["request_id"]
+    expected_body, headers = encode_problem(
+        431,
+        detail="A request header field is too large.",
+        request_id=request_id,
+        headers=[(b"x-request-id", request_id.encode()), (b"connection", b"close")],
+    )
+    assert status_line == b"HTTP/1.1 431 Request Header Fields Too Large"
+    assert body == expected_body
+    assert fields == [name + b": " + value for name, value in headers]
 
 
 @pytest.mark.parametrize("timeout", [0.5, 10.0])

@@ -40,6 +40,7 @@ def test_all_is_sorted_and_exact() -> None:
         "is_testing",
         "parse_retry_after",
         "prometheus_hooks",
+        "redact_urls",
         "set_testing",
         "testing",
     }

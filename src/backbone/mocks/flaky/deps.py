@@ -11,13 +11,13 @@ from backbone.mocks.flaky.config import FlakySettings
 from backbone.mocks.flaky.store import PatternStore
 
 
-def get_store(request: Request) -> PatternStore:
+async def get_store(request: Request) -> PatternStore:
     """The app's pattern store."""
     store: PatternStore = request.app.state.store
     return store
 
 
-def get_flaky_settings(request: Request) -> FlakySettings:
+async def get_flaky_settings(request: Request) -> FlakySettings:
     """The settings the app was created with."""
     settings: FlakySettings = request.app.state.settings
     return settings

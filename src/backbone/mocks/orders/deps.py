@@ -10,7 +10,7 @@ from backbone.mocks._common import RecordStore
 from backbone.mocks.orders.schemas import Order
 
 
-def get_store(request: Request) -> RecordStore[Order]:
+async def get_store(request: Request) -> RecordStore[Order]:
     """The app's order store."""
     store: RecordStore[Order] = request.app.state.store
     return store

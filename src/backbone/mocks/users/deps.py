@@ -11,13 +11,13 @@ from backbone.mocks.users.config import UsersSettings
 from backbone.mocks.users.schemas import User
 
 
-def get_store(request: Request) -> RecordStore[User]:
+async def get_store(request: Request) -> RecordStore[User]:
     """The app's user store."""
     store: RecordStore[User] = request.app.state.store
     return store
 
 
-def get_users_settings(request: Request) -> UsersSettings:
+async def get_users_settings(request: Request) -> UsersSettings:
     """The settings the app was created with."""
     settings: UsersSettings = request.app.state.settings
     return settings
