@@ -3,10 +3,10 @@
 ::
 
     jobs = JobsApi(KIND, settings)
-    app = create_service_app(..., readiness_checks=jobs.readiness_checks, lifespan=...)
+    app = create_service_app(
+        ..., readiness_checks=jobs.readiness_checks, lifespan=jobs.lifespan
+    )
     jobs.install(app)          # 503s for unreachable stores, the kind's gauges
-    ...
-    await jobs.aclose()        # in the lifespan's shutdown
 
 Nothing connects until the first request: building the app needs neither PostgreSQL
 nor the broker.
@@ -15,7 +15,8 @@ nor the broker.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -103,6 +104,14 @@ class JobsApi:
             app, f"{name}_queue_depth", metrics.queue_hook(self.probe, self.settings.queue)
         )
         app.state.jobs = self
+
+    @asynccontextmanager
+    async def lifespan(self, _: FastAPI) -> AsyncIterator[None]:
+        """An app's lifespan that closes what this object opened, when the app stops."""
+        try:
+            yield
+        finally:
+            await self.aclose()
 
     async def aclose(self) -> None:
         """Close the probe, the engine and the Celery app's connections."""

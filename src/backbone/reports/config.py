@@ -23,14 +23,7 @@ __all__ = ["ReportsSettings", "get_settings"]
 class ReportsSettings(JobQueueSettings):
     """``BACKBONE_REPORTS_*`` (and the core) settings of the API and the worker."""
 
-    model_config = SettingsConfigDict(
-        env_file=".env",
-        env_file_encoding="utf-8",
-        env_prefix="BACKBONE_REPORTS_",
-        extra="ignore",
-        validate_default=True,
-        populate_by_name=True,
-    )
+    model_config = SettingsConfigDict(env_prefix="BACKBONE_REPORTS_")
 
     queue: str = Field(default="reports", pattern=r"^[a-z][a-z0-9_.-]{0,63}$")
     reports_dir: Path = Field(

@@ -8,9 +8,6 @@ building the app needs neither PostgreSQL nor the broker.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
 from backbone import __version__
@@ -37,20 +34,12 @@ def create_app(settings: ReportsSettings | None = None) -> FastAPI:
         raise ValueError("the report processor needs DATABASE_URL and REDIS_URL (the broker)")
     configure_logging(level=settings.log_level, fmt=settings.log_format, file=settings.log_file)
     jobs = JobsApi(REPORTS, settings)
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            await jobs.aclose()
-
     app = create_service_app(
         title="backbone report processor",
         version=__version__,
         settings=settings,
         readiness_checks=jobs.readiness_checks,
-        lifespan=lifespan,
+        lifespan=jobs.lifespan,
         description=DESCRIPTION,
         openapi_tags=TAGS,
     )

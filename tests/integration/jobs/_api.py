@@ -8,8 +8,6 @@ with that owner, so another user's job is an unknown job.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Header, Query
@@ -112,20 +110,12 @@ def _routes(jobs: JobsApi) -> APIRouter:
 def create_plans_app(settings: PlanSettings) -> FastAPI:
     """The plan kind's API."""
     jobs = JobsApi(PLANS, settings)
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            await jobs.aclose()
-
     app = create_service_app(
         title="plans (test-only)",
         version="0",
         settings=settings,
         readiness_checks=jobs.readiness_checks,
-        lifespan=lifespan,
+        lifespan=jobs.lifespan,
     )
     jobs.install(app)
     app.include_router(_routes(jobs))
