@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test venv lint bench clean
+.PHONY: up test test-integration venv lint bench clean
 
 $(STAMP): requirements.txt requirements-bench.txt requirements-dev.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "backbone needs Python >= 3.11, found " + sys.version.split()[0])'
@@ -22,6 +22,10 @@ up: $(STAMP)
 ## test: the full suite through tox (lint, types, import contracts, tests, coverage reports)
 test: $(STAMP)
 	$(BIN)/tox
+
+## test-integration: tests/integration alone, against REDIS_URL / DATABASE_URL when set (CI's second run)
+test-integration: $(STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider tests/integration
 
 lint: $(STAMP)
 	$(BIN)/tox -e lint,static
