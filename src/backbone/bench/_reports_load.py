@@ -234,9 +234,35 @@ class Batch:
         return _per_second(self.done, self.submit_seconds)
 
 
+class ResultWatch:
+    """Which of a batch's tasks Celery's Redis backend has a result for (``MGET`` of the
+    ones still missing, so each poll costs less as the batch finishes)."""
+
+    def __init__(self, client: redis.Redis, task_ids: list[str]) -> None:
+        self._client = client
+        self._pending = list(task_ids)
+        self.done = 0
+        self.failed = 0
+
+    def finished(self) -> int:
+        """Tasks with a result (success or failure) so far."""
+        if self._pending:
+            keys = [f"celery-task-meta-{task_id}" for task_id in self._pending]
+            values = self._client.mget(keys)
+            still: list[str] = []
+            for task_id, value in zip(self._pending, values, strict=True):
+                if value is None:
+                    still.append(task_id)
+                elif json.loads(value).get("status") != "SUCCESS":
+                    self.failed += 1
+            self.done += len(self._pending) - len(still)
+            self._pending = still
+        return self.done
+
+
 @dataclass
 class JobPaths:
-    """How to push a batch of jobs through ours and through bare Celery, and time it."""
+    """How to push a batch of jobs through ours, the naive peer and bare Celery, and time it."""
 
     api_url: str
     table: JobTable
@@ -246,6 +272,8 @@ class JobPaths:
     connections: int
     ours_alive: Callable[[], None]
     bare_alive: Callable[[], None]
+    naive_url: str
+    naive_alive: Callable[[], None]
 
     def ours(self, count: int) -> Batch:
         """Submit ``count`` jobs through the API; time them until the job table has them all."""
@@ -260,6 +288,17 @@ class JobPaths:
         # Refused at submission, never finished, or failed.
         errors = count - waited.value + failures
         return Batch(waited.value - failures, waited.at - started, submitted - started, errors)
+
+    def naive(self, count: int) -> Batch:
+        """Submit ``count`` jobs through the naive API; time them until the backend has them all."""
+        started = time.perf_counter()
+        accepted = submit_jobs(self.naive_url, count, connections=self.connections)
+        submitted = time.perf_counter()
+        results = ResultWatch(self.counter, accepted)
+        waited = wait_until(results.finished, len(accepted), check=self.naive_alive)
+        errors = count - waited.value + results.failed
+        done = waited.value - results.failed
+        return Batch(done, waited.at - started, submitted - started, errors)
 
     def bare(self, count: int) -> Batch:
         """``.delay()`` ``count`` no-op tasks; time them until the counter says they all ran."""
@@ -276,9 +315,11 @@ class JobPaths:
 
 @contextlib.contextmanager
 def job_paths(rig: Rig, table: JobTable, api_url: str, *, connections: int) -> Iterator[JobPaths]:
-    """Start our zero-duration worker and the baseline's; the paths through them."""
+    """Start our zero-duration worker, the naive peer and the baseline's; the paths through them."""
     ours = rig.worker("zero", 0)
     bare = rig.bare_worker()
+    naive = rig.naive_worker()
+    naive_url = rig.naive_api()
     names, redis_url = rig.names, rig.stores.redis_url
     publisher = bare_celery(broker=redis_url, queue=names.bare_queue, counter=names.counter)
     counter = redis.Redis.from_url(redis_url)
@@ -292,6 +333,8 @@ def job_paths(rig: Rig, table: JobTable, api_url: str, *, connections: int) -> I
             connections=connections,
             ours_alive=ours.check_running,
             bare_alive=bare.check_running,
+            naive_url=naive_url,
+            naive_alive=naive.check_running,
         )
     finally:
         counter.close()

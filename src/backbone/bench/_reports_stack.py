@@ -32,6 +32,9 @@ from sqlalchemy import Engine, create_engine, func, select, text, update
 from sqlalchemy.pool import NullPool
 
 from backbone.bench._celery import BROKER_ENV, COUNTER_ENV, QUEUE_ENV
+from backbone.bench._naive import BROKER_ENV as NAIVE_BROKER_ENV
+from backbone.bench._naive import DIR_ENV as NAIVE_DIR_ENV
+from backbone.bench._naive import QUEUE_ENV as NAIVE_QUEUE_ENV
 from backbone.bench._stack import STOP_GRACE, Starter
 from backbone.cli._services import POSTGRES, REDIS
 from backbone.cli._up import external_urls
@@ -81,6 +84,11 @@ class Names:
     def bare_queue(self) -> str:
         """The baseline's queue."""
         return f"bench-{self.token}-bare"
+
+    @property
+    def naive_queue(self) -> str:
+        """The naive peer's queue."""
+        return f"bench-{self.token}-naive"
 
     @property
     def counter(self) -> str:
@@ -275,6 +283,33 @@ class Rig:
             COUNTER_ENV: self.names.counter,
         }
         return self.starter.spawn("worker-bare", argv, **env)
+
+    def _naive_env(self) -> dict[str, str]:
+        return {
+            NAIVE_BROKER_ENV: self.stores.redis_url,
+            NAIVE_QUEUE_ENV: self.names.naive_queue,
+            NAIVE_DIR_ENV: str(self.starter.tmp / "naive-reports"),
+        }
+
+    def naive_api(self) -> str:
+        """Start the naive peer's API under uvicorn on a free port; its URL once ready."""
+        port = find_free_port()
+        argv = [sys.executable, "-m", "uvicorn", "backbone.bench._naive:api"]
+        argv += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+        argv += ["--no-access-log"]
+        ready = f"http://127.0.0.1:{port}/healthz"
+        self.starter.start("naive-api", argv, ready, **self._naive_env())
+        return f"http://127.0.0.1:{port}"
+
+    def naive_worker(self) -> Child:
+        """Start the naive peer's Celery worker, with ``backbone worker``'s flags on its queue."""
+        queue = self.names.naive_queue
+        settings = ReportsSettings(_env_file=None, queue=queue, log_level="WARNING")
+        flags = worker_argv(
+            settings=settings, concurrency=self.concurrency, hostname=self.names.hostname("naive")
+        )
+        argv = [sys.executable, "-m", "celery", "-A", "backbone.bench._naive:celery", *flags]
+        return self.starter.spawn("worker-naive", argv, **self._naive_env())
 
     def retire(self, worker: Child, table: JobTable, *, grace: float = 15.0) -> None:
         """Stop a worker quickly and leave nothing for the next one on the queue.

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from backbone.bench import _celery, _reports
 from backbone.bench._reports import (
     BARE,
+    NAIVE,
     OURS,
     EndpointRow,
     ReportsOptions,
@@ -209,7 +210,11 @@ LATENCY = [
     EndpointRow(SUBMIT, 1234, 123.4, 6.5, 25.9, 31.0, 0),
     EndpointRow(STATUS, 4000, 400.0, 3.8, 7.0, 9.7, 0),
 ]
-THROUGHPUT = [ThroughputRow(OURS, 1000, 210.0, 230.0, 0), ThroughputRow(BARE, 1000, 300.0, 2900, 0)]
+THROUGHPUT = [
+    ThroughputRow(OURS, 1000, 420.0, 460.0, 0),
+    ThroughputRow(NAIVE, 1000, 400.0, 500.0, 0),
+    ThroughputRow(BARE, 1000, 1000.0, 2900, 0),
+]
 
 
 def test_render_latency_shows_each_endpoint() -> None:
@@ -220,43 +225,53 @@ def test_render_latency_shows_each_endpoint() -> None:
     }
 
 
-def test_render_throughput_compares_with_bare_celery() -> None:
-    """jobs, jobs/s, submit/s, errors, and the ratio to the bare Celery row."""
+def test_render_throughput_compares_with_the_naive_peer_and_bare_celery() -> None:
+    """jobs, jobs/s, submit/s, errors, and the ratios to the naive and bare Celery rows."""
     assert _cells(render_throughput(THROUGHPUT, title="T")) == {
-        OURS: ["1,000", "210", "230", "0", "0.70x"],
-        BARE: ["1,000", "300", "2,900", "0", "1.00x"],
+        OURS: ["1,000", "420", "460", "0", "1.05x", "0.42x"],
+        NAIVE: ["1,000", "400", "500", "0", "1.00x", "0.40x"],
+        BARE: ["1,000", "1,000", "2,900", "0", "2.50x", "1.00x"],
     }
-    assert _cells(render_throughput(THROUGHPUT[:1], title="T"))[OURS][-1] == "—"
+    assert _cells(render_throughput(THROUGHPUT[:1], title="T"))[OURS][-2:] == ["—", "—"]
     zero = [ThroughputRow(BARE, 0, 0.0, 0.0, 5)]
     assert _cells(render_throughput(zero, title="T"))[BARE][-1] == "—"
 
 
 def test_goal_lines_all_met() -> None:
-    """p99 <= 50 ms for both, no errors, >= 60 % of bare Celery: four 'met' lines."""
+    """p99 <= 50 ms for both, no errors, >= 1.0x the naive peer and >= 0.40x bare Celery:
+    five 'met' lines."""
     lines = goal_lines(LATENCY, THROUGHPUT, users=50, busy=2, concurrency=2)
     assert lines[0] == "Goals, measured in this run (reported, not enforced):"
-    assert [line.split()[0] for line in lines[1:5]] == ["met"] * 4
+    assert [line.split()[0] for line in lines[1:6]] == ["met"] * 5
     assert lines[1].endswith(f"{SUBMIT} p99 <= 50 ms at 50 users: 25.90 ms")
-    assert lines[4].endswith("70% (210 vs 300 jobs/s)")
-    assert lines[5] == "Worker processes running a long job at the end of the load: 2 of 2."
-    assert len(lines) == 6
+    assert lines[4].endswith(f"1.00x {NAIVE}: 1.05x (420 vs 400 jobs/s)")
+    assert lines[5].endswith(f"0.40x {BARE}: 0.42x (420 vs 1,000 jobs/s)")
+    assert lines[6] == "Worker processes running a long job at the end of the load: 2 of 2."
+    assert len(lines) == 7
 
 
 def test_goal_lines_missed_and_warned() -> None:
-    """Slow, failing, below 60 %: NOT met each; throughput errors warned; no answers: NOT met."""
+    """Slow, failing, below the peers: NOT met each; throughput errors warned; no answers:
+    NOT met; a missing row is said, not checked."""
     latency = [EndpointRow(SUBMIT, 10, 1.0, 40.0, 80.0, 90.0, 2), EndpointRow(STATUS, *[0] * 6)]
-    throughput = [ThroughputRow(OURS, 90, 50.0, 60.0, 10), ThroughputRow(BARE, 100, 300.0, 1, 0)]
+    throughput = [
+        ThroughputRow(OURS, 90, 50.0, 60.0, 10),
+        ThroughputRow(NAIVE, 100, 100.0, 1, 0),
+        ThroughputRow(BARE, 100, 300.0, 1, 0),
+    ]
     lines = goal_lines(latency, throughput, users=5, busy=1, concurrency=2)
-    assert [line.split()[:2] for line in lines[1:5]] == [["NOT", "met"]] * 4
+    assert [line.split()[:2] for line in lines[1:6]] == [["NOT", "met"]] * 5
     assert "no errors under load: 2" in lines[3]
     assert lines[-1] == (f"Warning: 10 errors in the throughput of {OURS}: not a clean comparison.")
-    assert lines[6] == "Warning: not every worker process was busy: the latency is not under load."
-    unchecked = goal_lines(latency, throughput[:1], users=5, busy=2, concurrency=2)
-    assert (
-        unchecked[4] == "  throughput: not checked (the run has no rows for ours and bare Celery)"
-    )
+    assert lines[7] == "Warning: not every worker process was busy: the latency is not under load."
+    no_ours = goal_lines(latency, throughput[1:], users=5, busy=2, concurrency=2)
+    assert no_ours[4] == "  throughput: not checked (the run has no row for ours)"
+    no_naive = goal_lines(latency, [throughput[0], throughput[2]], users=5, busy=2, concurrency=2)
+    assert no_naive[4] == f"  throughput vs {NAIVE}: not checked (no row)"
     no_bare_rate = [throughput[0], ThroughputRow(BARE, 0, 0.0, 0.0, 0)]
-    assert "0% (50 vs 0 jobs/s)" in goal_lines([], no_bare_rate, users=5, busy=1, concurrency=1)[2]
+    assert "0.00x (50 vs 0 jobs/s)" in "\n".join(
+        goal_lines([], no_bare_rate, users=5, busy=1, concurrency=1)
+    )
 
 
 # ---------------------------------------------------------------------------- names, settings
@@ -380,39 +395,48 @@ def test_measure_latency_refuses_unless_every_process_has_a_long_job(
         _reports.measure_latency(rig, table, api + "/ok", ReportsOptions(), say)  # type: ignore[arg-type]
 
 
-def _fake_paths(ours: list[Batch], bare: list[Batch]) -> Any:
+def _fake_paths(ours: list[Batch], bare: list[Batch], naive: list[Batch]) -> Any:
     @contextlib.contextmanager
     def paths(*_: object, **__: object) -> Iterator[Any]:
-        yield types.SimpleNamespace(ours=lambda _: ours.pop(0), bare=lambda _: bare.pop(0))
+        yield types.SimpleNamespace(
+            ours=lambda _: ours.pop(0), bare=lambda _: bare.pop(0), naive=lambda _: naive.pop(0)
+        )
 
     return paths
 
 
 def test_measure_throughput_warms_up_then_takes_turns(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A warm-up batch each, then ours and bare Celery in turn; one median row per path."""
+    """A warm-up batch each, then ours, the naive peer and bare Celery in turn; one median
+    row per path."""
     ours = [Batch(20, 1, 1, 0), Batch(100, 1, 1, 0), Batch(100, 2, 1, 1)]
+    naive = [Batch(20, 1, 1, 0), Batch(100, 4, 1, 0), Batch(100, 1, 1, 0)]
     bare = [Batch(20, 1, 1, 0), Batch(100, 0.5, 0.1, 0), Batch(100, 0.25, 0.1, 0)]
-    monkeypatch.setattr(_reports, "job_paths", _fake_paths(ours, bare))
+    monkeypatch.setattr(_reports, "job_paths", _fake_paths(ours, bare, naive))
     lines, say = _say()
     options = ReportsOptions(jobs=100, rounds=2)
     rows = _reports.measure_throughput(None, None, "http://api", options, say)  # type: ignore[arg-type]
     assert rows == [
         ThroughputRow(OURS, 100, 50.0, 100.0, 1),
+        ThroughputRow(NAIVE, 100, 25.0, 100.0, 0),
         ThroughputRow(BARE, 100, 200.0, 1000.0, 0),
     ]
-    assert lines[0] == "warm-up: 20 jobs each through ours and bare Celery (workers starting)"
+    assert lines[0] == (
+        "warm-up: 20 jobs each through ours, naive and bare Celery (workers starting)"
+    )
     assert lines[1:] == [
         f"round 1/2 {OURS}: 100 jobs/s, 0 errors",
+        f"round 1/2 {NAIVE}: 25 jobs/s, 0 errors",
         f"round 1/2 {BARE}: 200 jobs/s, 0 errors",
         f"round 2/2 {OURS}: 50 jobs/s, 1 errors",
+        f"round 2/2 {NAIVE}: 100 jobs/s, 0 errors",
         f"round 2/2 {BARE}: 400 jobs/s, 0 errors",
     ]
 
 
 def test_measure_throughput_refuses_a_lossy_warm_up(monkeypatch: pytest.MonkeyPatch) -> None:
     """A job lost in the warm-up (a worker that never came up): no rounds, a StackError."""
-    ours, bare = [Batch(4, 1, 1, 1)], [Batch(5, 1, 1, 0)]
-    monkeypatch.setattr(_reports, "job_paths", _fake_paths(ours, bare))
+    ours, bare, naive = [Batch(4, 1, 1, 1)], [Batch(5, 1, 1, 0)], [Batch(5, 1, 1, 0)]
+    monkeypatch.setattr(_reports, "job_paths", _fake_paths(ours, bare, naive))
     _, say = _say()
     with pytest.raises(StackError, match="the warm-up lost 1 of 5 jobs"):
         _reports.measure_throughput(None, None, "", ReportsOptions(jobs=5), say)  # type: ignore[arg-type]
