@@ -69,6 +69,14 @@ def sync_database_url(url: str) -> str:
     return _postgres_url(url, SYNC_SCHEME, {"ssl": "sslmode"})
 
 
+def libpq_url(url: str) -> str:
+    """``postgresql://...`` for libpq itself (psycopg's and asyncpg's own ``connect``).
+
+    Driver suffixes go; asyncpg's ``ssl`` becomes libpq's ``sslmode``.
+    """
+    return _postgres_url(url, "postgresql", {"ssl": "sslmode"})
+
+
 def create_engine(url: str, **options: Any) -> AsyncEngine:
     """An async engine for ``url`` (normalized); ``options`` go to SQLAlchemy."""
     options.setdefault("pool_pre_ping", True)

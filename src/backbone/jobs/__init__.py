@@ -28,7 +28,7 @@ from backbone.jobs._kind import JobKind
 from backbone.jobs._runner import JobRunner, Outcome
 from backbone.jobs._settings import JobQueueSettings
 from backbone.jobs._states import CANCELLABLE_STATES, FINAL_STATES, OPEN_STATES, JobState
-from backbone.jobs._store import ANY_OWNER, CANCEL_REASON, JobStore, Owner
+from backbone.jobs._store import ANY_OWNER, CANCEL_REASON, JobRow, JobStore, Owner
 from backbone.jobs._submit import JobQueue, approve_job, cancel_job, find_job, submit_job
 from backbone.jobs._table import JobStepMixin, JobTableMixin, job_indexes, step_indexes
 from backbone.jobs._worker import Worker
@@ -49,6 +49,7 @@ __all__ = [
     "JobKind",
     "JobQueue",
     "JobQueueSettings",
+    "JobRow",
     "JobRunner",
     "JobState",
     "JobStepMixin",

@@ -20,10 +20,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.responses import Response
 
-from backbone.core.db import check_database, create_engine
 from backbone.core.health import ReadinessCheck
 from backbone.core.metrics import add_scrape_hook
 from backbone.core.problems import problem_for_request
@@ -37,26 +35,6 @@ from backbone.jobs._store import JobStore
 from backbone.jobs._submit import JobQueue
 
 __all__ = ["JobsApi"]
-
-# Past the pool, this many more connections are opened and closed per request.
-_OVERFLOW = 10
-
-
-def _engine(url: str, settings: JobQueueSettings) -> AsyncEngine:
-    """The job table's engine: a short connect timeout, so a dead database is a quick 503.
-
-    No ping on checkout (a round trip per request): a connection that went stale fails
-    its statement as unreachable (503) and SQLAlchemy replaces the pool's connections.
-    """
-    timeout = settings.database_timeout
-    return create_engine(
-        url,
-        connect_args={"timeout": timeout, "command_timeout": timeout},
-        pool_timeout=timeout,
-        pool_size=settings.database_pool_size,
-        max_overflow=_OVERFLOW,
-        pool_pre_ping=False,
-    )
 
 
 def _unavailable_handler(
@@ -81,16 +59,22 @@ class JobsApi:
             raise ValueError(f"the {kind.name} API needs DATABASE_URL and REDIS_URL (the broker)")
         self.kind = kind
         self.settings = settings
-        self.engine = _engine(settings.database_url.get_secret_value(), settings)
         self.celery = create_celery(settings, main=f"backbone.{kind.name}")
         self.probe = broker_probe(self.celery, settings.broker)
-        self.store = JobStore(kind.table, self.engine, steps=kind.steps)
+        # A short connect timeout, so that a dead database is a quick 503.
+        self.store = JobStore(
+            kind.table,
+            settings.database_url.get_secret_value(),
+            steps=kind.steps,
+            pool_size=settings.database_pool_size,
+            timeout=settings.database_timeout,
+        )
         self.queue = JobQueue(kind.name, self.celery, kind.task, settings.queue)
 
     @property
     def readiness_checks(self) -> dict[str, ReadinessCheck]:
         """``/readyz``'s checks: the database and the broker answer."""
-        return {"database": lambda: check_database(self.engine), "broker": self.probe.ping}
+        return {"database": self.store.ping, "broker": self.probe.ping}
 
     def install(self, app: FastAPI, *, noun: str = "Jobs") -> None:
         """503 with ``Retry-After`` for unreachable stores, and the kind's gauges."""
@@ -114,7 +98,7 @@ class JobsApi:
             await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the probe, the engine and the Celery app's connections."""
+        """Close the probe, the store's pool and the Celery app's connections."""
         await self.probe.aclose()
-        await self.engine.dispose()
+        await self.store.aclose()
         await asyncio.to_thread(self.celery.close)

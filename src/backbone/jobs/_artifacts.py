@@ -60,6 +60,14 @@ class FileArtifacts:
         """True when the artifact is there."""
         return self.path(job_id, name).exists()
 
+    def remove(self, job_id: uuid.UUID | str, name: str) -> bool:
+        """Remove the artifact if it is there; True if it was."""
+        try:
+            self.path(job_id, name).unlink()
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        return True
+
 
 def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     """Replace ``path`` with ``data`` atomically and durably (the directory is created).

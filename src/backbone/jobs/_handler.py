@@ -4,6 +4,12 @@ The runner claims a job, hands the handler a :class:`JobContext`, and finishes t
 with whatever :meth:`JobHandler.run` returns: a JSON result (complete), an
 :class:`AwaitApproval` (the plan waits for a person), or an exception (failed with a
 one-line reason). The handler never touches the job's state itself.
+
+Completing is two steps, in this order: :meth:`JobHandler.complete` writes the job's
+artifacts (durably) and names the columns of the kind's own to record; then the runner
+marks the job complete, in one statement that succeeds only if the job is still running.
+A job cancelled in between has its artifacts removed (:meth:`JobHandler.discard`), so a
+complete job always has its artifacts and a cancelled one has none.
 """
 
 from __future__ import annotations
@@ -15,13 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, Table, func, insert, select, update
+import psycopg
+from psycopg.types.json import Jsonb
 
+from backbone.jobs._database import JobSql
 from backbone.jobs._errors import JobCancelled
-from backbone.jobs._states import JobState
-from backbone.jobs._table import utcnow
 
-__all__ = ["AwaitApproval", "JobCancelled", "JobContext", "JobHandler"]
+__all__ = ["AwaitApproval", "JobContext", "JobHandler"]
 
 JsonObject = dict[str, Any]
 
@@ -44,14 +50,12 @@ class JobContext:
     def __init__(
         self,
         *,
-        conn: Connection,
-        table: Table,
-        steps: Table | None,
-        row: RowMapping,
+        conn: psycopg.Connection[dict[str, Any]],
+        statements: JobSql,
+        row: Mapping[str, Any],
     ) -> None:
         self._conn = conn
-        self._table = table
-        self._steps = steps
+        self._sql = statements
         self.row = row
         self.job_id: uuid.UUID = row["id"]
         self.attempt: int = row["attempts"]
@@ -69,15 +73,8 @@ class JobContext:
 
     def progress(self, percent: int) -> None:
         """Record ``percent`` (0..99: 100 is for complete); :class:`JobCancelled` if cancelled."""
-        table = self._table
-        still_running = self._conn.execute(
-            update(table)
-            .where(table.c.id == self.job_id, table.c.state == JobState.IN_PROGRESS.value)
-            .values(progress=max(0, min(99, percent)))
-            .returning(table.c.id)
-        ).first()
-        self._conn.commit()
-        if still_running is None:
+        values = {"id": self.job_id, "progress": max(0, min(99, percent))}
+        if self._conn.execute(self._sql.progress, values).fetchone() is None:
             raise JobCancelled(f"job {self.job_id} is no longer in progress")
 
     def step(
@@ -90,30 +87,20 @@ class JobContext:
         started_at: datetime | None = None,
     ) -> int:
         """Append a finished step (committed at once); its ``seq``."""
-        if self._steps is None:
+        if self._sql.add_step is None:
             raise TypeError("this job kind records no steps")
-        steps = self._steps
-        following = (
-            select(func.coalesce(func.max(steps.c.seq), 0) + 1)
-            .where(steps.c.job_id == self.job_id)
-            .scalar_subquery()
-        )
-        seq: int = self._conn.execute(
-            insert(steps)
-            .values(
-                job_id=self.job_id,
-                seq=following,
-                attempt=self.attempt,
-                agent=agent,
-                tool=tool,
-                input=input,
-                output=output,
-                started_at=started_at or utcnow(),
-                finished_at=utcnow(),
-            )
-            .returning(steps.c.seq)
-        ).scalar_one()
-        self._conn.commit()
+        values = {
+            "id": self.job_id,
+            "attempt": self.attempt,
+            "agent": agent,
+            "tool": tool,
+            "input": None if input is None else Jsonb(input),
+            "output": None if output is None else Jsonb(output),
+            "started_at": started_at,
+        }
+        row = self._conn.execute(self._sql.add_step, values).fetchone()
+        assert row is not None  # noqa: S101 - INSERT ... RETURNING returns its row
+        seq: int = row["seq"]
         return seq
 
 
@@ -124,15 +111,13 @@ class JobHandler(abc.ABC):
     def run(self, job: JobContext) -> JsonObject | AwaitApproval | None:
         """Do the work (blocking); the result to record, or a plan to wait on."""
 
-    def completion_values(self, table: Table) -> Mapping[str, Any]:
-        """Columns of the kind's own to set in the same UPDATE that completes the job."""
+    def complete(self, job: JobContext) -> Mapping[str, Any]:
+        """Write the job's artifacts (durably) before it is marked complete; the columns of
+        the kind's own to set as it is. Raising fails the job instead."""
         return {}
 
-    def write_artifacts(self, row: RowMapping) -> None:  # noqa: B027 - an optional hook
-        """Write the job's files from its completed row (before the completion commits).
+    def discard(self, job_id: uuid.UUID) -> None:  # noqa: B027 - an optional hook
+        """Remove what :meth:`complete` wrote: the job was cancelled as it completed."""
 
-        Raising rolls the completion back and fails the job.
-        """
-
-    def ensure_artifacts(self, row: RowMapping) -> None:  # noqa: B027 - an optional hook
-        """A complete job delivered again: write its files again if they were lost."""
+    def ensure_artifacts(self, row: Mapping[str, Any]) -> None:  # noqa: B027 - an optional hook
+        """A complete job delivered again: write its artifacts again if they were lost."""

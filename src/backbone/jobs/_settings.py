@@ -52,8 +52,8 @@ class JobQueueSettings(CoreSettings):
     database_timeout: float = Field(default=5.0, gt=0, le=60)
     """Seconds the API waits to connect to PostgreSQL (then 503), instead of asyncpg's 60."""
     database_pool_size: int = Field(default=20, ge=1, le=200)
-    """Connections the API keeps open: size it to the requests in flight. Past it, up to
-    10 more are opened and closed per request, which costs more than the request."""
+    """Connections the API's pool opens at most (as requests need them, then kept): size it
+    to the requests in flight; past it, a request waits for one (``database_timeout``)."""
     missing_row_retries: int = Field(default=5, ge=0, le=100)
     """Times a worker retries a job whose row it cannot see yet, before dropping it.
 

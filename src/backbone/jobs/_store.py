@@ -1,26 +1,35 @@
-"""A job table's queries, for an API: async Core statements, keyword-only, scoped by owner.
+"""A job table's queries, for an API: asyncpg, SQL written once per table, scoped by owner.
 
 Every read and write of a job takes ``owner``: the user the request acts for, or
 :data:`ANY_OWNER` in a service without users. Another owner's job is simply not
 found — the same answer as for an unknown id, so ids cannot be probed.
 
-A database that cannot be reached (refused, timed out, connection lost) surfaces as
-:class:`DatabaseUnavailable`, which an API answers with 503 and ``Retry-After``; any
-other database error is a bug and stays what it is (a 500).
+The store keeps its own asyncpg pool (made on first use, so building an app connects to
+nothing) and talks to PostgreSQL without an ORM in between: a submit is ``BEGIN``, one
+prepared ``INSERT`` and ``COMMIT``, which is what it costs under load. Rows come back as
+:class:`JobRow`, readable by key or attribute.
+
+A database that cannot be reached (refused, timed out, connection lost, shutting down)
+surfaces as :class:`DatabaseUnavailable`, which an API answers with 503 and
+``Retry-After``; any other database error is a bug and stays what it is (a 500).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
+import json
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from enum import Enum
 from typing import Any, Final, ParamSpec, TypeVar
 
-from sqlalchemy import ColumnElement, Row, Table, func, insert, select, true, update
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+import asyncpg
+from asyncpg import exceptions as pg
+from sqlalchemy import Table
 
+from backbone.core.db import libpq_url
 from backbone.jobs._errors import DatabaseUnavailable
 from backbone.jobs._states import CANCELLABLE_STATES, JobState
 from backbone.jobs._table import utcnow
@@ -28,20 +37,19 @@ from backbone.jobs._table import utcnow
 __all__ = [
     "ANY_OWNER",
     "CANCEL_REASON",
-    "DATABASE_ERRORS",
     "AnyOwner",
     "DatabaseUnavailable",
+    "JobRow",
     "JobStore",
     "Owner",
+    "is_unreachable",
 ]
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
-# asyncpg raises OSError (refused, unreachable, TimeoutError) as it is; SQLAlchemy
-# wraps what the driver reports about a connection that broke.
-DATABASE_ERRORS = (OSError, OperationalError, InterfaceError)
 CANCEL_REASON = "Cancelled on request."
+_CANCELLABLE = sorted(state.value for state in CANCELLABLE_STATES)
 
 
 class AnyOwner(Enum):
@@ -55,6 +63,30 @@ Owner = uuid.UUID | AnyOwner
 """Whose jobs a request may see: one user's, or (no users) any."""
 
 
+class JobRow(asyncpg.Record):  # type: ignore[misc]  # asyncpg has no type information
+    """A row of a job table: ``row["state"]`` or ``row.state``."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """True for errors of reaching PostgreSQL, as asyncpg reports them."""
+    if isinstance(exc, pg.DataError | pg.ClientConfigurationError):
+        return False  # a bug in what was sent, not the database going away
+    return isinstance(
+        exc,
+        OSError  # refused, unreachable, and (TimeoutError) timed out
+        | pg.PostgresConnectionError
+        | pg.OperatorInterventionError  # shutting down, starting up, cancelled
+        | pg.TooManyConnectionsError
+        | pg.InterfaceError,  # the connection or the pool closed under us
+    )
+
+
 def reaching(query: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
     """``query`` with an unreachable database reported as :class:`DatabaseUnavailable`."""
 
@@ -62,7 +94,9 @@ def reaching(query: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
     async def reaching_database(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return await query(*args, **kwargs)
-        except DATABASE_ERRORS as exc:
+        except Exception as exc:
+            if not is_unreachable(exc):
+                raise
             raise DatabaseUnavailable(f"the job table is unreachable: {exc!r}") from exc
 
     return reaching_database
@@ -71,122 +105,120 @@ def reaching(query: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
 class JobStore:
     """The queries of one job table (and, if the kind has steps, its step table)."""
 
-    def __init__(self, table: Table, engine: AsyncEngine, *, steps: Table | None = None) -> None:
-        self.table = table
-        self.engine = engine
-        self.steps_table = steps
-        # Parameters bound at execution: one compiled statement for every submit.
-        self._insert = insert(table)
+    def __init__(
+        self,
+        table: Table,
+        url: str,
+        *,
+        steps: Table | None = None,
+        pool_size: int = 20,
+        timeout: float = 5.0,
+    ) -> None:
+        self.table = table.name
+        self.steps_table = None if steps is None else steps.name
+        self._dsn = libpq_url(url)
+        self._pool_size = pool_size
+        self._timeout = timeout
+        self._pool: asyncpg.Pool | None = None
+        self._opening = asyncio.Lock()
+        self._sql = _Statements(self.table, self.steps_table)
 
-    def _scope(self, owner: Owner) -> ColumnElement[bool]:
-        if isinstance(owner, AnyOwner):
-            return true()
-        return self.table.c.owner_id == owner
+    # ------------------------------------------------------------------ connections
+
+    async def _connections(self) -> asyncpg.Pool:
+        if self._pool is None:
+            async with self._opening:
+                if self._pool is None:
+                    self._pool = await asyncpg.create_pool(
+                        self._dsn,
+                        min_size=0,
+                        max_size=self._pool_size,
+                        timeout=self._timeout,
+                        command_timeout=self._timeout,
+                        record_class=JobRow,
+                        init=_json_codecs,
+                    )
+        return self._pool
+
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection of the pool, for a transaction the caller manages."""
+        pool = await self._connections()
+        async with pool.acquire(timeout=self._timeout) as conn:
+            yield conn
 
     @reaching
+    async def ping(self) -> None:
+        """Readiness: raise unless ``SELECT 1`` succeeds."""
+        pool = await self._connections()
+        await pool.fetchval("SELECT 1", timeout=self._timeout)
+
+    async def aclose(self) -> None:
+        """Close the pool's connections."""
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
+
+    # ------------------------------------------------------------------ writes
+
     async def insert(
-        self, conn: AsyncConnection, *, owner: uuid.UUID | None, **payload: Any
+        self, conn: asyncpg.Connection, *, owner: uuid.UUID | None, **payload: Any
     ) -> uuid.UUID:
         """Insert a pending job in ``conn``'s transaction and send it, without committing."""
         job_id, now = uuid.uuid4(), utcnow()
-        row = {
-            "id": job_id,
-            "owner_id": owner,
-            "state": JobState.PENDING.value,
-            "progress": 0,
-            "attempts": 0,
-            "created_at": now,
-            "enqueued_at": now,
-            **payload,
-        }
-        await conn.execute(self._insert, row)
+        names = tuple(sorted(payload))
+        values = [job_id, owner, now, *(payload[name] for name in names)]
+        await conn.execute(self._sql.insert(names), *values)
         return job_id
 
     @reaching
-    async def get(self, job_id: uuid.UUID, *, owner: Owner) -> Row[Any] | None:
-        """The job with this id, if ``owner`` may see it."""
-        query = select(self.table).where(self.table.c.id == job_id, self._scope(owner))
-        async with self.engine.connect() as conn:
-            return (await conn.execute(query)).one_or_none()
-
-    @reaching
-    async def page(
-        self, *, owner: Owner, state: JobState | None, limit: int, offset: int
-    ) -> tuple[list[Row[Any]], int]:
-        """A page of jobs (newest first) in ``state`` if given, and how many match in all."""
-        table = self.table
-        where = [self._scope(owner)]
-        if state is not None:
-            where.append(table.c.state == state.value)
-        query = (
-            select(table)
-            .where(*where)
-            .order_by(table.c.created_at.desc(), table.c.id.desc())
-            .offset(offset)
-            .limit(limit)
-        )
-        count = select(func.count()).select_from(table).where(*where)
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-            total = (await conn.execute(count)).scalar_one()
-        return list(rows), int(total)
-
-    @reaching
-    async def cancel(self, job_id: uuid.UUID, *, owner: Owner) -> Row[Any] | None:
+    async def cancel(self, job_id: uuid.UUID, *, owner: Owner) -> JobRow | None:
         """Mark the job cancelled if it may still be, and commit; None otherwise.
 
         One conditional UPDATE: a worker finishing the job at the same moment either
         finds it cancelled or has already moved it on, never both.
         """
-        table = self.table
-        statement = (
-            update(table)
-            .where(
-                table.c.id == job_id,
-                self._scope(owner),
-                table.c.state.in_([state.value for state in CANCELLABLE_STATES]),
-            )
-            .values(state=JobState.CANCELLED.value, error=CANCEL_REASON, finished_at=utcnow())
-            .returning(table)
+        pool = await self._connections()
+        row: JobRow | None = await pool.fetchrow(
+            self._sql.cancel, job_id, *_scope(owner), CANCEL_REASON, _CANCELLABLE, utcnow()
         )
-        async with self.engine.begin() as conn:
-            cancelled: Row[Any] | None = (await conn.execute(statement)).one_or_none()
-        return cancelled
+        return row
 
-    @reaching
-    async def approve(self, conn: AsyncConnection, job_id: uuid.UUID, *, owner: Owner) -> bool:
+    async def approve(self, conn: asyncpg.Connection, job_id: uuid.UUID, *, owner: Owner) -> bool:
         """Move a job awaiting approval back to pending, approved, in ``conn``'s transaction.
 
         Its attempts start again from zero: the run that acts is a new piece of work.
         """
-        table = self.table
-        now = utcnow()
-        statement = (
-            update(table)
-            .where(
-                table.c.id == job_id,
-                self._scope(owner),
-                table.c.state == JobState.AWAITING_APPROVAL.value,
-            )
-            .values(
-                state=JobState.PENDING.value,
-                approved_at=now,
-                enqueued_at=now,
-                attempts=0,
-                progress=0,
-            )
-            .returning(table.c.id)
-        )
-        return (await conn.execute(statement)).first() is not None
+        approved = await conn.fetchval(self._sql.approve, job_id, *_scope(owner), utcnow())
+        return approved is not None
+
+    # ------------------------------------------------------------------ reads
+
+    @reaching
+    async def get(self, job_id: uuid.UUID, *, owner: Owner) -> JobRow | None:
+        """The job with this id, if ``owner`` may see it."""
+        pool = await self._connections()
+        row: JobRow | None = await pool.fetchrow(self._sql.get, job_id, *_scope(owner))
+        return row
+
+    @reaching
+    async def page(
+        self, *, owner: Owner, state: JobState | None, limit: int, offset: int
+    ) -> tuple[list[JobRow], int]:
+        """A page of jobs (newest first) in ``state`` if given, and how many match in all."""
+        pool = await self._connections()
+        filters = (*_scope(owner), None if state is None else state.value)
+        async with pool.acquire(timeout=self._timeout) as conn:
+            rows = await conn.fetch(self._sql.page, *filters, limit, offset)
+            total = await conn.fetchval(self._sql.count, *filters)
+        return list(rows), int(total)
 
     @reaching
     async def count_by_state(self, states: Iterable[JobState] = JobState) -> dict[JobState, int]:
         """How many jobs are in each of ``states`` (zeros included)."""
         counts = dict.fromkeys(states, 0)
-        query = select(self.table.c.state, func.count()).group_by(self.table.c.state)
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        for state, number in rows:
+        pool = await self._connections()
+        for state, number in await pool.fetch(self._sql.by_state):
             if JobState(state) in counts:
                 counts[JobState(state)] = int(number)
         return counts
@@ -194,19 +226,85 @@ class JobStore:
     @reaching
     async def steps(
         self, job_id: uuid.UUID, *, owner: Owner, after: int = 0, limit: int = 100
-    ) -> Sequence[Row[Any]] | None:
+    ) -> Sequence[JobRow] | None:
         """The job's steps after ``seq`` ``after``, in order; None if there is no such job."""
-        if self.steps_table is None:
+        if self._sql.steps is None:
             raise TypeError("this job kind records no steps")
-        steps, table = self.steps_table, self.table
-        job = select(table.c.id).where(table.c.id == job_id, self._scope(owner))
-        query = (
-            select(steps)
-            .where(steps.c.job_id == job_id, steps.c.seq > after)
-            .order_by(steps.c.seq)
-            .limit(limit)
-        )
-        async with self.engine.connect() as conn:
-            if (await conn.execute(job)).first() is None:
+        pool = await self._connections()
+        async with pool.acquire(timeout=self._timeout) as conn:
+            if await conn.fetchval(self._sql.exists, job_id, *_scope(owner)) is None:
                 return None
-            return (await conn.execute(query)).all()
+            rows: list[JobRow] = await conn.fetch(self._sql.steps, job_id, after, limit)
+        return rows
+
+
+async def _json_codecs(conn: asyncpg.Connection) -> None:
+    """JSON columns (a job's result, a step's input and output) read as Python values."""
+    for kind in ("json", "jsonb"):
+        await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+def _scope(owner: Owner) -> tuple[bool, uuid.UUID | None]:
+    """The two parameters of an owner filter: whether anyone goes, and whom."""
+    if isinstance(owner, AnyOwner):
+        return True, None
+    return False, owner
+
+
+class _Statements:
+    """The store's SQL for one table: written once, prepared by asyncpg per connection.
+
+    Owner filters are ``($n OR owner_id = $m)``: one statement serves services with and
+    without users. Identifiers are quoted; every value is a parameter.
+    """
+
+    _MINE = "($2 OR owner_id = $3)"
+
+    def __init__(self, table: str, steps: str | None) -> None:
+        t = _quote(table)
+        self._table = t
+        mine = self._MINE
+        self.get = f"SELECT * FROM {t} WHERE id = $1 AND {mine}"  # noqa: S608 - quoted name
+        self.exists = f"SELECT 1 FROM {t} WHERE id = $1 AND {mine}"  # noqa: S608
+        where = "($1 OR owner_id = $2) AND ($3::text IS NULL OR state = $3)"
+        self.page = (
+            f"SELECT * FROM {t} WHERE {where}"  # noqa: S608
+            " ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5"
+        )
+        self.count = f"SELECT count(*) FROM {t} WHERE {where}"  # noqa: S608
+        self.by_state = f"SELECT state, count(*) FROM {t} GROUP BY state"  # noqa: S608
+        self.cancel = (
+            f"UPDATE {t} SET state = '{JobState.CANCELLED.value}', error = $4,"  # noqa: S608
+            f" finished_at = $6 WHERE id = $1 AND {mine} AND state = ANY($5::text[])"
+            " RETURNING *"
+        )
+        self.approve = (
+            f"UPDATE {t} SET state = '{JobState.PENDING.value}', approved_at = $4,"  # noqa: S608
+            f" enqueued_at = $4, attempts = 0, progress = 0 WHERE id = $1 AND {mine}"
+            f" AND state = '{JobState.AWAITING_APPROVAL.value}' RETURNING id"
+        )
+        self.steps = None
+        if steps is not None:
+            self.steps = (
+                f"SELECT * FROM {_quote(steps)} WHERE job_id = $1 AND seq > $2"  # noqa: S608
+                " ORDER BY seq LIMIT $3"
+            )
+
+    def insert(self, payload: tuple[str, ...]) -> str:
+        """The INSERT of a pending job with these payload columns (after id, owner, now)."""
+        return _insert(self._table, payload)
+
+
+@functools.cache
+def _insert(table: str, payload: tuple[str, ...]) -> str:
+    columns = ["id", "owner_id", "created_at", "enqueued_at", *map(_quote, payload)]
+    values = ["$1", "$2", "$3", "$3", *(f"${n}" for n in range(4, 4 + len(payload)))]
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}, state, progress, attempts)"  # noqa: S608
+        f" VALUES ({', '.join(values)}, '{JobState.PENDING.value}', 0, 0)"
+    )
+
+
+def _quote(name: str) -> str:
+    """A SQL identifier, double-quoted (names come from code, never from requests)."""
+    return '"' + name.replace('"', '""') + '"'

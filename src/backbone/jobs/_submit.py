@@ -27,18 +27,17 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from celery import Celery
-from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from backbone.core.problems import ProblemError
 from backbone.jobs._celery import enqueue, revoke
-from backbone.jobs._errors import BrokerUnavailable
 from backbone.jobs._states import JobState
-from backbone.jobs._store import DATABASE_ERRORS, JobStore, Owner, reaching
+from backbone.jobs._store import JobRow, JobStore, Owner, reaching
 
 __all__ = ["JobQueue", "approve_job", "cancel_job", "find_job", "submit_job"]
 
@@ -63,20 +62,31 @@ class JobQueue:
         await asyncio.to_thread(revoke, self.celery, job_id)
 
 
-@reaching
-async def _commit(conn: AsyncConnection) -> None:
-    await conn.commit()
-
-
-async def _publish_or_roll_back(conn: AsyncConnection, queue: JobQueue, job_id: uuid.UUID) -> None:
-    try:
-        await queue.publish(job_id)
-    except BrokerUnavailable:
-        # A connection that broke meanwhile cannot roll back; the server drops the
-        # uncommitted row with the connection anyway.
-        with contextlib.suppress(*DATABASE_ERRORS):
-            await conn.rollback()
-        raise
+async def _write_then_publish(
+    store: JobStore,
+    queue: JobQueue,
+    write: Callable[[asyncpg.Connection], Awaitable[uuid.UUID | None]],
+) -> uuid.UUID | None:
+    """``write`` (which names the job to publish, or None for nothing) and the publish, in
+    one transaction: committed only once the message is out; rolled back otherwise."""
+    async with store.connection() as conn:
+        transaction = conn.transaction()
+        await transaction.start()
+        try:
+            job_id = await write(conn)
+            if job_id is not None:
+                await queue.publish(job_id)
+        except BaseException:
+            # A connection that broke meanwhile cannot roll back; the server drops the
+            # uncommitted row with the connection anyway.
+            with contextlib.suppress(Exception):
+                await transaction.rollback()
+            raise
+        if job_id is None:
+            await transaction.rollback()
+        else:
+            await transaction.commit()
+    return job_id
 
 
 @reaching
@@ -84,14 +94,16 @@ async def submit_job(
     *, store: JobStore, queue: JobQueue, owner: uuid.UUID | None, **payload: Any
 ) -> uuid.UUID:
     """Record the job and publish it, all or nothing (see the module docstring); its id."""
-    async with store.engine.connect() as conn:
-        job_id = await store.insert(conn, owner=owner, **payload)
-        await _publish_or_roll_back(conn, queue, job_id)
-        await _commit(conn)
+
+    async def insert(conn: asyncpg.Connection) -> uuid.UUID:
+        return await store.insert(conn, owner=owner, **payload)
+
+    job_id = await _write_then_publish(store, queue, insert)
+    assert job_id is not None  # noqa: S101 - an insert always names its job
     return job_id
 
 
-async def find_job(*, store: JobStore, job_id: uuid.UUID, owner: Owner) -> Row[Any]:
+async def find_job(*, store: JobStore, job_id: uuid.UUID, owner: Owner) -> JobRow:
     """The job with this id; 404 when there is none, or it is another owner's."""
     job = await store.get(job_id, owner=owner)
     if job is None:
@@ -101,7 +113,7 @@ async def find_job(*, store: JobStore, job_id: uuid.UUID, owner: Owner) -> Row[A
 
 async def cancel_job(
     *, store: JobStore, queue: JobQueue, job_id: uuid.UUID, owner: Owner
-) -> Row[Any]:
+) -> JobRow:
     """Cancel a job that may still be (a cancelled one stays so); 404, or 409 when final."""
     job = await store.cancel(job_id, owner=owner)
     if job is None:
@@ -116,19 +128,18 @@ async def cancel_job(
     return job
 
 
-@reaching
 async def approve_job(
     *, store: JobStore, queue: JobQueue, job_id: uuid.UUID, owner: Owner
-) -> Row[Any]:
+) -> JobRow:
     """Approve a job's plan and publish it again, all or nothing; 404, or 409 unless awaiting."""
-    async with store.engine.connect() as conn:
-        if not await store.approve(conn, job_id, owner=owner):
-            await conn.rollback()
-            current = await find_job(store=store, job_id=job_id, owner=owner)
-            raise ProblemError(
-                409, detail=f"The job is {current.state}: only a plan awaiting approval can be."
-            )
-        await _publish_or_roll_back(conn, queue, job_id)
-        await _commit(conn)
+
+    async def approve(conn: asyncpg.Connection) -> uuid.UUID | None:
+        return job_id if await store.approve(conn, job_id, owner=owner) else None
+
+    if await reaching(_write_then_publish)(store, queue, approve) is None:
+        current = await find_job(store=store, job_id=job_id, owner=owner)
+        raise ProblemError(
+            409, detail=f"The job is {current.state}: only a plan awaiting approval can be."
+        )
     logger.info("job_approved kind=%s job_id=%s", queue.kind, job_id)
     return await find_job(store=store, job_id=job_id, owner=owner)

@@ -2,8 +2,8 @@
 
 :class:`Worker` is the one object that configures it all (arq's ``WorkerSettings``):
 built from a :class:`JobKind` and its settings, it holds the Celery app, and in each
-worker process the database engine (created when the process starts, disposed when it
-stops) and the handler. The task, ``kind.task(job_id)``, is a thin shell around
+worker process its database connection (opened for the first job, closed when the
+process stops) and the handler. The task, ``kind.task(job_id)``, is a thin shell around
 :class:`JobRunner`; here it decides only what to do with a message the runner could
 not use:
 
@@ -40,13 +40,14 @@ from sqlalchemy.pool import NullPool
 from backbone.core.db import sync_database_url
 from backbone.core.logging import configure_logging
 from backbone.jobs._celery import create_celery, enqueue, tune_for_workers
+from backbone.jobs._database import Database, is_database_error
 from backbone.jobs._errors import BrokerUnavailable
 from backbone.jobs._kind import JobKind
 from backbone.jobs._reconciler import Reconciler, reconcile
-from backbone.jobs._runner import JobRunner, Outcome, is_database_error
+from backbone.jobs._runner import JobRunner, Outcome
 from backbone.jobs._settings import JobQueueSettings
 
-__all__ = ["BUSY_RETRIES", "DATABASE_RETRIES", "Worker"]
+__all__ = ["BUSY_RETRIES", "DATABASE_RETRIES", "TASK_OPTIONS", "Worker"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,9 @@ DATABASE_RETRIES = 8
 """Retries of a job while the database is unreachable (countdowns 1, 2, 4... s, capped)."""
 BUSY_RETRIES = 15
 """Retries, a tenth of the hard time limit apart, of a job another delivery holds."""
+TASK_OPTIONS: dict[str, Any] = {"bind": True, "max_retries": None}
+"""The task's options: bound to its request; no retry limit of its own (Celery's default is
+3), as each reason to retry a delivery has its own bound."""
 
 
 class Worker(Generic[S]):
@@ -67,43 +71,46 @@ class Worker(Generic[S]):
         self.celery: Celery = tune_for_workers(
             create_celery(settings, main=f"backbone.{kind.name}"), settings
         )
-        self._engine: Engine | None = None
+        self._database: Database | None = None
         self._runner: JobRunner | None = None
         self._reconcilers: list[Reconciler] = []
-        self.task: Task = self.celery.task(name=kind.task, bind=True)(_deliver(self))
+        self.task: Task = self.celery.task(name=kind.task, **TASK_OPTIONS)(_deliver(self))
         self._connect_signals()
 
     # ------------------------------------------------------------ process resources
 
-    def create_engine(self, **options: Any) -> Engine:
-        """A synchronous (psycopg 3) engine for ``DATABASE_URL``."""
+    def _database_url(self) -> str:
         if self.settings.database_url is None:
             raise RuntimeError(f"the {self.kind.name} worker needs a database: set DATABASE_URL")
-        url = sync_database_url(self.settings.database_url.get_secret_value())
-        options.setdefault("pool_pre_ping", True)
-        return create_engine(url, **options)
+        return self.settings.database_url.get_secret_value()
 
-    def start(self) -> Engine:
-        """Create this process's engine (a forked pool process must not share its parent's).
+    def create_engine(self, **options: Any) -> Engine:
+        """A synchronous (psycopg 3) SQLAlchemy engine for ``DATABASE_URL`` (the reconciler's)."""
+        options.setdefault("pool_pre_ping", True)
+        return create_engine(sync_database_url(self._database_url()), **options)
+
+    def start(self) -> Database:
+        """This process's database connection (a forked pool process must not share its
+        parent's), opened on the first delivery.
 
         No ping before each job: it would add a round trip to every job. A connection
         that went stale (PostgreSQL restarted) fails its job's first statement with a
-        database error instead; SQLAlchemy then discards the whole pool, and the task
-        retries the job a second later on a new connection.
+        database error instead; it is closed, and the task retries the job a second later
+        on a new one.
         """
-        if self._engine is None:
-            self._engine = self.create_engine(pool_size=2, max_overflow=2, pool_pre_ping=False)
-        return self._engine
+        if self._database is None:
+            self._database = Database(self._database_url())
+        return self._database
 
     def stop(self) -> None:
-        """Dispose of this process's engine, if it has one."""
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
+        """Close this process's connection, if it has one."""
+        if self._database is not None:
+            self._database.close()
+            self._database = None
 
     @property
-    def engine(self) -> Engine:
-        """The engine, started on first use for pools that send no ``worker_process_init``."""
+    def database(self) -> Database:
+        """The database, started on first use for pools that send no ``worker_process_init``."""
         return self.start()
 
     @property
@@ -212,7 +219,7 @@ class Worker(Generic[S]):
             logger.warning("job_dropped kind=%s job_id=%r reason=%s", kind, job_id, "not a UUID")
             return "dropped"
         try:
-            outcome = self.runner.run(self.engine, key)
+            outcome = self.runner.run(self.database, key)
         except Exception as exc:
             if not is_database_error(exc):
                 raise

@@ -1,9 +1,9 @@
 """The report job's work, for the layer's runner: wait, then write the report.
 
 The seed's ``time.sleep(15)``, in steps of at most a second with the progress written
-after each (a cancel is noticed within a step); then, as the job completes, its report
-time is fixed once (``COALESCE``: a rerun keeps the first one) and the report written
-from the completed row, so that every run of the job writes the same bytes.
+after each (a cancel is noticed within a step); then the report is written, atomically
+and durably, with the time it was made, and that time is recorded with the job as it
+completes: every later delivery of the job writes the same bytes from the row.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 import math
 import time
+import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
-
-from sqlalchemy import RowMapping, Table, func
 
 from backbone.jobs import JobContext, JobHandler
 from backbone.reports.config import ReportsSettings
@@ -41,18 +41,23 @@ class ReportHandler(JobHandler):
             time.sleep(max(0.0, start + self.seconds * step / steps - time.monotonic()))
             job.progress(100 * step // steps)
 
-    def completion_values(self, table: Table) -> Mapping[str, Any]:
-        """The report time, fixed by the first completion."""
-        return {"report_time": func.coalesce(table.c.report_time, func.now())}
+    def complete(self, job: JobContext) -> Mapping[str, Any]:
+        """Write the report with the time it is made (or the one a row already holds)."""
+        report_time: datetime = job.row["report_time"] or datetime.now(UTC)
+        self._write(job.job_id, job.row["title"], report_time)
+        return {"report_time": report_time}
 
-    def write_artifacts(self, row: RowMapping) -> None:
-        """Write the report of the completed row."""
-        text = report_text(job_id=row["id"], title=row["title"], report_time=row["report_time"])
-        self.artifacts.write(row["id"], REPORT, text.encode("utf-8"))
+    def discard(self, job_id: uuid.UUID) -> None:
+        """A job cancelled as it completed has no report."""
+        self.artifacts.remove(job_id, REPORT)
 
-    def ensure_artifacts(self, row: RowMapping) -> None:
+    def ensure_artifacts(self, row: Mapping[str, Any]) -> None:
         """A complete job's report exists: written again (same bytes) if it was lost."""
         if row["report_time"] is None or self.artifacts.exists(row["id"], REPORT):
             return
-        self.write_artifacts(row)
+        self._write(row["id"], row["title"], row["report_time"])
         logger.warning("report_file_rewritten job_id=%s", row["id"])
+
+    def _write(self, job_id: uuid.UUID, title: str, report_time: datetime) -> None:
+        text = report_text(job_id=job_id, title=title, report_time=report_time)
+        self.artifacts.write(job_id, REPORT, text.encode("utf-8"))

@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -29,6 +30,7 @@ from sqlalchemy import Connection, Engine, Row, create_engine, insert, select, u
 from backbone.core.db import migrate, sync_database_url
 from backbone.jobs import JobRunner, JobState, Outcome
 from backbone.jobs._celery import create_celery, enqueue
+from backbone.jobs._database import Database
 from backbone.reports.config import ReportsSettings
 from backbone.reports.files import report_path, report_text
 from backbone.reports.handler import ReportHandler
@@ -67,6 +69,26 @@ def migrate_reports(database_url: str) -> None:
     migrate(database_url, locations=[VERSIONS])
 
 
+# A connection per database and thread, kept between deliveries as a worker process keeps
+# its own: deliveries in two threads are two sessions, as two worker processes would be.
+_DATABASES: dict[tuple[str, int], Database] = {}
+
+
+def database_for(engine: Engine) -> Database:
+    """The jobs layer's connection to ``engine``'s database, for this thread."""
+    url = engine.url.render_as_string(hide_password=False)
+    key = (url, threading.get_ident())
+    if key not in _DATABASES:
+        _DATABASES[key] = Database(url)
+    return _DATABASES[key]
+
+
+def close_databases() -> None:
+    """Close every connection :func:`database_for` opened."""
+    while _DATABASES:
+        _DATABASES.popitem()[1].close()
+
+
 def run_job(engine: Engine, settings: ReportsSettings, job_id: uuid.UUID) -> Outcome:
     """One delivery of a report job in-process, as a worker's task runs it."""
     runner = JobRunner(
@@ -75,7 +97,7 @@ def run_job(engine: Engine, settings: ReportsSettings, job_id: uuid.UUID) -> Out
         handler=ReportHandler(settings),
         max_attempts=settings.max_attempts,
     )
-    return runner.run(engine, job_id)
+    return runner.run(database_for(engine), job_id)
 
 
 def wait_for(check: Callable[[], T | None], *, timeout: float, what: str) -> T:
@@ -193,6 +215,7 @@ class Reports:
 
     def close(self) -> None:
         """Close the test's own clients (workers are the fixture's business)."""
+        close_databases()
         self.celery.close()
         self.redis.close()
         self.engine.dispose()

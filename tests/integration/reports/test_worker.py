@@ -263,6 +263,9 @@ def test_hard_time_limit_kill_is_delivered_again(reports: Reports) -> None:
     with reports.engine.connect() as blocker:
         blocker.execute(select(JOBS.c.id).where(JOBS.c.id == job_id).with_for_update())
         worker.wait_log(f"Hard time limit (2s) exceeded for {TASK_NAME}[{job_id}]", timeout=10)
+        # Celery logs the hard limit before it kills the process: release the row only once
+        # the process is dead, or its pending write of the failure could still commit.
+        worker.wait_log("exited with 'signal 9 (SIGKILL)'", timeout=10)
         blocker.rollback()
     # The new delivery may find the killed one's session still holding the job: it retries.
     row = reports.wait_state(job_id, JobState.COMPLETE, timeout=40)

@@ -20,45 +20,59 @@ TABLE = Table(
 )
 
 
+class FakeTransaction:
+    """Records begin / commit / rollback in the shared event list; fails on demand."""
+
+    def __init__(self, connection: FakeConnection) -> None:
+        self.connection = connection
+
+    async def start(self) -> None:
+        await self.connection.step("begin")
+
+    async def commit(self) -> None:
+        await self.connection.step("commit")
+
+    async def rollback(self) -> None:
+        await self.connection.step("rollback")
+
+
 class FakeConnection:
-    """Records insert / commit / rollback in a shared event list; fails on demand."""
+    """Records what is sent in a shared event list; fails on demand."""
 
     def __init__(self, events: list[str], fail: dict[str, Exception]) -> None:
         self.events = events
         self.fail = fail
-        self.inserted: list[dict[str, Any]] = []
+        self.inserted: list[tuple[str, tuple[Any, ...]]] = []
 
-    async def _step(self, name: str) -> None:
+    async def step(self, name: str) -> None:
         self.events.append(name)
         if name in self.fail:
             raise self.fail[name]
 
-    async def execute(self, statement: Any, row: dict[str, Any]) -> None:
-        assert statement.is_insert
-        self.inserted.append(row)
-        await self._step("insert")
+    def transaction(self) -> FakeTransaction:
+        return FakeTransaction(self)
 
-    async def commit(self) -> None:
-        await self._step("commit")
-
-    async def rollback(self) -> None:
-        await self._step("rollback")
+    async def execute(self, statement: str, *values: Any) -> None:
+        assert statement.startswith("INSERT INTO")
+        self.inserted.append((statement, values))
+        await self.step("insert")
 
 
-class FakeEngine:
-    """Hands out one FakeConnection (``connect`` can fail, as a refused connection does)."""
+class FakeStore(JobStore):
+    """A JobStore whose one connection is a FakeConnection (``connect`` can fail)."""
 
     def __init__(self, events: list[str], fail: dict[str, Exception] | None = None) -> None:
+        super().__init__(TABLE, "postgresql://nobody@127.0.0.1:1/none")
         self.events = events
         self.fail = fail or {}
-        self.connection = FakeConnection(events, self.fail)
+        self.fake = FakeConnection(events, self.fail)
 
     @asynccontextmanager
-    async def connect(self) -> AsyncIterator[FakeConnection]:
+    async def connection(self) -> AsyncIterator[Any]:
         if "connect" in self.fail:
             self.events.append("connect")
             raise self.fail["connect"]
-        yield self.connection
+        yield self.fake
 
 
 class FakeControl:
@@ -88,8 +102,7 @@ class FakeCelery:
             raise self.error
 
 
-async def _submit(engine: FakeEngine, celery: FakeCelery) -> uuid.UUID:
-    store = JobStore(TABLE, engine)  # type: ignore[arg-type]
+async def _submit(store: FakeStore, celery: FakeCelery) -> uuid.UUID:
     queue = JobQueue("tests", celery, TASK, "jobs")  # type: ignore[arg-type]
     return await submit_job(store=store, queue=queue, owner=None, title="Q3")
 
@@ -98,16 +111,14 @@ async def test_insert_publish_commit_in_that_order() -> None:
     """The INSERT is sent, then the message published, then the transaction committed."""
     events: list[str] = []
     celery = FakeCelery(events)
-    engine = FakeEngine(events)
-    job_id = await _submit(engine, celery)
-    assert events == ["insert", "publish", "commit"]
-    (row,) = engine.connection.inserted
-    assert (row["id"], row["title"], row["state"], row["owner_id"]) == (
-        job_id,
-        "Q3",
-        "pending",
-        None,
-    )
+    store = FakeStore(events)
+    job_id = await _submit(store, celery)
+    assert events == ["begin", "insert", "publish", "commit"]
+    ((statement, values),) = store.fake.inserted
+    assert '"title"' in statement
+    assert "'pending'" in statement
+    assert values[:2] == (job_id, None)  # the id, no owner
+    assert values[-1] == "Q3"
     assert celery.sent == [
         {
             "name": TASK,
@@ -123,36 +134,37 @@ async def test_insert_publish_commit_in_that_order() -> None:
 async def test_database_down_publishes_nothing(step: str) -> None:
     """No connection, or an INSERT that cannot reach the database: stop before the publish."""
     events: list[str] = []
-    engine = FakeEngine(events, {step: ConnectionRefusedError("refused")})
+    store = FakeStore(events, {step: ConnectionRefusedError("refused")})
     with pytest.raises(DatabaseUnavailable):
-        await _submit(engine, FakeCelery(events))
-    assert events == [step]
+        await _submit(store, FakeCelery(events))
+    expected = {"connect": ["connect"], "insert": ["begin", "insert", "rollback"]}
+    assert events == expected[step]
 
 
 async def test_broker_down_rolls_back() -> None:
     """A failed publish rolls the transaction back and never commits."""
     events: list[str] = []
     with pytest.raises(BrokerUnavailable):
-        await _submit(FakeEngine(events), FakeCelery(events, ConnectionError("down")))
-    assert events == ["insert", "publish", "rollback"]
+        await _submit(FakeStore(events), FakeCelery(events, ConnectionError("down")))
+    assert events == ["begin", "insert", "publish", "rollback"]
 
 
 async def test_broker_down_and_rollback_failing_is_still_the_broker() -> None:
     """If the rollback fails too (connection gone), the answer is still about the broker."""
     events: list[str] = []
-    engine = FakeEngine(events, {"rollback": OSError("connection lost")})
+    store = FakeStore(events, {"rollback": OSError("connection lost")})
     with pytest.raises(BrokerUnavailable):
-        await _submit(engine, FakeCelery(events, ConnectionError("down")))
+        await _submit(store, FakeCelery(events, ConnectionError("down")))
     assert "commit" not in events
 
 
 async def test_commit_failing_after_publish_is_database_unavailable() -> None:
     """A commit that fails after the publish is a 503 (the worker drops the orphan message)."""
     events: list[str] = []
-    engine = FakeEngine(events, {"commit": TimeoutError()})
+    store = FakeStore(events, {"commit": TimeoutError()})
     with pytest.raises(DatabaseUnavailable):
-        await _submit(engine, FakeCelery(events))
-    assert events == ["insert", "publish", "commit"]
+        await _submit(store, FakeCelery(events))
+    assert events == ["begin", "insert", "publish", "commit"]
 
 
 def test_revoke_sends_the_job_id() -> None:
