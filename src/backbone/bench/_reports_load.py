@@ -277,14 +277,14 @@ class JobPaths:
 
     def ours(self, count: int) -> Batch:
         """Submit ``count`` jobs through the API; time them until the job table has them all."""
-        finished, failed = self.table.finished(), self.table.failed()
+        mark = self.table.mark()
         started = time.perf_counter()
         accepted = submit_jobs(self.api_url, count, connections=self.connections)
         submitted = time.perf_counter()
         waited = wait_until(
-            lambda: self.table.finished() - finished, len(accepted), check=self.ours_alive
+            lambda: self.table.finished(after=mark), len(accepted), check=self.ours_alive
         )
-        failures = self.table.failed() - failed
+        failures = self.table.failed(after=mark)
         # Refused at submission, never finished, or failed.
         errors = count - waited.value + failures
         return Batch(waited.value - failures, waited.at - started, submitted - started, errors)

@@ -18,6 +18,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from starlette.responses import Response
@@ -25,11 +26,12 @@ from starlette.responses import Response
 from backbone.core.health import ReadinessCheck
 from backbone.core.metrics import add_scrape_hook
 from backbone.core.problems import problem_for_request
-from backbone.jobs._broker import broker_probe
+from backbone.jobs._broker import REDIS_SCHEMES, broker_probe
 from backbone.jobs._celery import create_celery
 from backbone.jobs._errors import BrokerUnavailable, DatabaseUnavailable
 from backbone.jobs._kind import JobKind
 from backbone.jobs._metrics import JobMetrics
+from backbone.jobs._publish import RedisPublisher
 from backbone.jobs._settings import JobQueueSettings
 from backbone.jobs._store import JobStore
 from backbone.jobs._submit import JobQueue
@@ -69,7 +71,10 @@ class JobsApi:
             pool_size=settings.database_pool_size,
             timeout=settings.database_timeout,
         )
-        self.queue = JobQueue(kind.name, self.celery, kind.task, settings.queue)
+        redis = None
+        if urlsplit(settings.broker).scheme in REDIS_SCHEMES:
+            redis = RedisPublisher(self.celery, settings.broker, queue=settings.queue)
+        self.queue = JobQueue(kind.name, self.celery, kind.task, settings.queue, redis)
 
     @property
     def readiness_checks(self) -> dict[str, ReadinessCheck]:
@@ -100,5 +105,7 @@ class JobsApi:
     async def aclose(self) -> None:
         """Close the probe, the store's pool and the Celery app's connections."""
         await self.probe.aclose()
+        if self.queue.redis is not None:
+            await self.queue.redis.aclose()
         await self.store.aclose()
         await asyncio.to_thread(self.celery.close)

@@ -137,6 +137,7 @@ class JobStore:
                         command_timeout=self._timeout,
                         record_class=JobRow,
                         init=_json_codecs,
+                        reset=_no_session_state,
                     )
         return self._pool
 
@@ -242,6 +243,12 @@ async def _json_codecs(conn: asyncpg.Connection) -> None:
     """JSON columns (a job's result, a step's input and output) read as Python values."""
     for kind in ("json", "jsonb"):
         await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def _no_session_state(conn: asyncpg.Connection) -> None:
+    """Nothing to reset when a connection goes back to the pool, so no reset query (a round
+    trip per request): the store sets no session state (no SET, LISTEN or advisory lock),
+    and asyncpg itself still rolls back a transaction left open."""
 
 
 def _scope(owner: Owner) -> tuple[bool, uuid.UUID | None]:

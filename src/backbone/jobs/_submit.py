@@ -18,7 +18,8 @@ transaction around the same publish, on the job's existing row.
 **Cancelling** marks the row cancelled with one conditional UPDATE, then revokes the
 task (best effort: a worker also checks the row before and while it works).
 
-Publishing is blocking (kombu), so it runs in a thread.
+A Redis broker is published to over asyncio (:mod:`backbone.jobs._publish`); any other
+through kombu, which blocks, in a thread.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from celery import Celery
 
 from backbone.core.problems import ProblemError
 from backbone.jobs._celery import enqueue, revoke
+from backbone.jobs._publish import RedisPublisher
 from backbone.jobs._states import JobState
 from backbone.jobs._store import JobRow, JobStore, Owner, reaching
 
@@ -46,16 +48,21 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class JobQueue:
-    """Where a job kind's jobs are published: its Celery app, task name and queue."""
+    """Where a job kind's jobs are published: its Celery app, task name and queue (and, for
+    a Redis broker, the publisher that needs no thread)."""
 
     kind: str
     celery: Celery
     task: str
     queue: str
+    redis: RedisPublisher | None = None
 
     async def publish(self, job_id: uuid.UUID) -> None:
-        """Publish the job's message (in a thread); :class:`BrokerUnavailable` on failure."""
-        await asyncio.to_thread(enqueue, self.celery, self.task, job_id, queue=self.queue)
+        """Publish the job's message; :class:`BrokerUnavailable` on failure."""
+        if self.redis is not None:
+            await self.redis.publish(self.task, job_id)
+        else:
+            await asyncio.to_thread(enqueue, self.celery, self.task, job_id, queue=self.queue)
 
     async def revoke(self, job_id: uuid.UUID) -> None:
         """Ask the workers not to run the job (best effort, in a thread)."""
