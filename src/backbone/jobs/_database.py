@@ -83,30 +83,22 @@ class Database:
 
 
 class JobSql:
-    """The runner's statements for one job table (and its step table, if any)."""
+    """The runner's statements for one job table (and its step table, if any), rendered to
+    bytes once: psycopg would otherwise compose them again at every execution."""
 
     def __init__(self, table: str, steps: str | None = None) -> None:
         t = sql.Identifier(table)
         self.table = table
-        self.claim = sql.SQL(_CLAIM).format(table=t)
-        self.progress = sql.SQL(
-            "UPDATE {table} SET progress = %(progress)s"
-            " WHERE id = %(id)s AND state = 'in-progress' RETURNING id"
-        ).format(table=t)
-        self.park = sql.SQL(
-            "UPDATE {table} SET state = 'awaiting-approval', result = %(result)s"
-            " WHERE id = %(id)s AND state = 'in-progress' RETURNING pg_advisory_unlock(%(key)s)"
-        ).format(table=t)
-        self.fail = sql.SQL(
-            "UPDATE {table} SET state = 'failed', error = %(error)s, finished_at = now()"
-            " WHERE id = %(id)s AND NOT (state = ANY(%(final)s)) RETURNING id"
-        ).format(table=t)
-        self.unlock = sql.SQL("SELECT pg_advisory_unlock(%(key)s)")
-        self.add_step = (
-            None if steps is None else sql.SQL(_STEP).format(steps=sql.Identifier(steps))
-        )
+        self.claim = _render(sql.SQL(_CLAIM).format(table=t))
+        self.progress = _render(sql.SQL(_PROGRESS).format(table=t))
+        self.park = _render(sql.SQL(_PARK).format(table=t))
+        self.fail = _render(sql.SQL(_FAIL).format(table=t))
+        self.unlock = b"SELECT pg_advisory_unlock(%(key)s)"
+        self.add_step: bytes | None = None
+        if steps is not None:
+            self.add_step = _render(sql.SQL(_STEP).format(steps=sql.Identifier(steps)))
 
-    def complete(self, columns: Iterable[str]) -> sql.Composed:
+    def complete(self, columns: Iterable[str]) -> bytes:
         """Mark the job complete (and set ``columns``), releasing its lock, if still running."""
         return _complete(self.table, tuple(sorted(columns)))
 
@@ -116,17 +108,24 @@ class JobSql:
         return list(_FINAL)
 
 
+def _render(statement: sql.Composable) -> bytes:
+    return statement.as_bytes(None)
+
+
 @cache
-def _complete(table: str, columns: tuple[str, ...]) -> sql.Composed:
+def _complete(table: str, columns: tuple[str, ...]) -> bytes:
     extra = sql.SQL("").join(
         sql.SQL(", {} = %({})s").format(sql.Identifier(name), sql.SQL(f"_{name}"))
         for name in columns
     )
-    return sql.SQL(
-        "UPDATE {table} SET state = 'complete', progress = 100, finished_at = now(),"
-        " error = NULL, result = %(result)s{extra}"
-        " WHERE id = %(id)s AND state = 'in-progress' RETURNING pg_advisory_unlock(%(key)s)"
-    ).format(table=sql.Identifier(table), extra=extra)
+    return _render(
+        sql.SQL(
+            "UPDATE {table} SET state = 'complete', progress = 100, finished_at = now(),"
+            " error = NULL, result = %(result)s{extra}"
+            " WHERE id = %(id)s AND state = 'in-progress'"
+            " RETURNING pg_advisory_unlock(%(key)s)"
+        ).format(table=sql.Identifier(table), extra=extra)
+    )
 
 
 # One round trip claims a job: take its advisory lock, lock its row, and start the attempt
@@ -154,6 +153,18 @@ SELECT lock.held AS _held, claimed.started_at AS _claimed_at, found.*
 FROM lock LEFT JOIN found ON true LEFT JOIN claimed ON true
 """
 
+_PROGRESS = (
+    "UPDATE {table} SET progress = %(progress)s"
+    " WHERE id = %(id)s AND state = 'in-progress' RETURNING id"
+)
+_PARK = (
+    "UPDATE {table} SET state = 'awaiting-approval', result = %(result)s"
+    " WHERE id = %(id)s AND state = 'in-progress' RETURNING pg_advisory_unlock(%(key)s)"
+)
+_FAIL = (
+    "UPDATE {table} SET state = 'failed', error = %(error)s, finished_at = now()"
+    " WHERE id = %(id)s AND NOT (state = ANY(%(final)s)) RETURNING id"
+)
 _STEP = """
 INSERT INTO {steps} (job_id, seq, attempt, agent, tool, input, output, started_at, finished_at)
 VALUES (

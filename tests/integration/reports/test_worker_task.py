@@ -83,7 +83,7 @@ def test_a_zero_second_job_is_two_statements(
     execute, write = conn.execute, ReportHandler._write
 
     def recording_execute(query: Any, *args: Any, **kwargs: Any) -> Any:
-        events.append(query.as_string(conn).split(None, 1)[0].upper())
+        events.append(bytes(query).decode().split(None, 1)[0].upper())
         return execute(query, *args, **kwargs)
 
     def recording_write(self: ReportHandler, *args: Any) -> None:

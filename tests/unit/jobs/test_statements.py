@@ -1,0 +1,42 @@
+"""The layer's SQL, written out once per table: the states it names are the states there are."""
+
+from __future__ import annotations
+
+import re
+
+from backbone.jobs import JobState
+from backbone.jobs._database import JobSql
+from backbone.jobs._store import _insert, _Statements
+
+STATES = {state.value for state in JobState}
+QUOTED = re.compile(r"'([a-z-]+)'")
+
+
+def _sql(statement: str | bytes) -> str:
+    return statement.decode() if isinstance(statement, bytes) else statement
+
+
+def test_every_state_a_statement_names_is_a_job_state() -> None:
+    """A state written into a statement ('in-progress', ...) is one of JobState's values."""
+    runner = JobSql("some_jobs", "some_steps")
+    store = _Statements("some_jobs", "some_steps")
+    statements = [
+        runner.claim, runner.progress, runner.park, runner.fail,
+        runner.complete(["report_time"]),
+        store.cancel, store.approve, _insert('"some_jobs"', ("title",)),
+    ]  # fmt: skip
+    named = {state for statement in statements for state in QUOTED.findall(_sql(statement))}
+    assert named
+    assert named <= STATES, named - STATES
+
+
+def test_names_are_quoted_and_values_are_parameters() -> None:
+    """Table and column names are quoted identifiers; payload values are never inlined."""
+    runner = JobSql('odd"name', None)
+    assert '"odd""name"' in _sql(runner.claim)
+    assert runner.add_step is None
+    complete = _sql(runner.complete(["report_time"]))
+    assert '"report_time" = %(_report_time)s' in complete
+    insert = _insert('"jobs"', ("goal", "title"))
+    assert '"goal", "title"' in insert
+    assert "$4, $5" in insert
