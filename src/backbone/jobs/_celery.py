@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import logging
 import uuid
+from urllib.parse import urlsplit
 
 from celery import Celery
 
 from backbone.jobs._errors import BrokerUnavailable
 from backbone.jobs._settings import JobQueueSettings
+from backbone.jobs._transport import Transport
 
 __all__ = ["BrokerUnavailable", "create_celery", "enqueue", "revoke", "tune_for_workers"]
 
@@ -47,6 +49,10 @@ def create_celery(settings: JobQueueSettings, *, main: str) -> Celery:
         worker_send_task_events=False,
         task_send_sent_event=False,
     )
+    if urlsplit(settings.broker).scheme == "redis":
+        # The same transport, without a client object built per command (rediss:// and
+        # other brokers keep kombu's own).
+        app.conf.broker_transport = Transport
     return app
 
 
