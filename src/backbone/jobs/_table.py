@@ -19,7 +19,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Index, String
+from sqlalchemy import BigInteger, DateTime, Index, String, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -65,7 +65,13 @@ def job_indexes(table: str) -> tuple[Index, ...]:
     return (
         Index(f"ix_{table}_state_created", "state", "created_at"),
         Index(f"ix_{table}_state_enqueued", "state", "enqueued_at"),
-        Index(f"ix_{table}_owner_created", "owner_id", "created_at"),
+        # Only jobs that have an owner: a service without users never pays for it.
+        Index(
+            f"ix_{table}_owner_created",
+            "owner_id",
+            "created_at",
+            postgresql_where=text("owner_id IS NOT NULL"),
+        ),
     )
 
 

@@ -36,7 +36,12 @@ def upgrade() -> None:
     op.add_column("report_jobs", sa.Column("owner_id", sa.Uuid(), nullable=True))
     op.add_column("report_jobs", sa.Column("result", postgresql.JSONB(), nullable=True))
     op.add_column("report_jobs", sa.Column("approved_at", sa.DateTime(timezone=True)))
-    op.create_index("ix_report_jobs_owner_created", "report_jobs", ["owner_id", "created_at"])
+    op.create_index(
+        "ix_report_jobs_owner_created",
+        "report_jobs",
+        ["owner_id", "created_at"],
+        postgresql_where=sa.text("owner_id IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:

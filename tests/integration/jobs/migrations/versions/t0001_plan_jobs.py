@@ -40,7 +40,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_plan_jobs_state_created", "plan_jobs", ["state", "created_at"])
     op.create_index("ix_plan_jobs_state_enqueued", "plan_jobs", ["state", "enqueued_at"])
-    op.create_index("ix_plan_jobs_owner_created", "plan_jobs", ["owner_id", "created_at"])
+    op.create_index(
+        "ix_plan_jobs_owner_created",
+        "plan_jobs",
+        ["owner_id", "created_at"],
+        postgresql_where=sa.text("owner_id IS NOT NULL"),
+    )
     op.create_table(
         "plan_job_steps",
         sa.Column("id", sa.BigInteger(), primary_key=True),
