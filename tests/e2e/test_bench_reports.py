@@ -28,6 +28,7 @@ ROWS = [
     "/generate-report",
     "/reports/{job_id}/status",
     "our API + job table",
+    "naive FastAPI + Celery results",
     "bare Celery .delay()",
 ]
 TINY = ["--users", "4", "--warmup", "0", "--think", "0"]
@@ -70,13 +71,15 @@ def _assert_nothing_left(stderr: str, children: Children, redis_url: str, server
     assert database is not None, stderr
     assert database.group(1) not in _databases(server_url)
     with redis.Redis.from_url(redis_url) as client:
-        assert [key for key in client.scan_iter() if b"bench-" in key] == []
+        left = [key for key in client.scan_iter() if b"bench-" in key or b"task-meta" in key]
+        assert left == []
 
 
 def test_bench_reports_prints_both_tables_and_leaves_nothing_behind(
     tmp_path: Path, redis_url: str, postgres_server_url: str
 ) -> None:
-    """A tiny run: both endpoints and both paths, no errors, goals; no child, db or key left."""
+    """A tiny run: both endpoints and the three paths, no errors, goals; no child, database
+    or key left."""
     process = _start(tmp_path, redis_url, postgres_server_url, *TINY, "--duration", "1")
     stdout, stderr, children = run_collecting(process)
     assert process.returncode == 0, stdout + stderr
@@ -92,6 +95,8 @@ def test_bench_reports_prints_both_tables_and_leaves_nothing_behind(
     commands = [" ".join(argv) for _, argv in children.seen.values()]
     assert any("backbone.cli worker" in command for command in commands), commands
     assert any("backbone.bench._celery:app" in command for command in commands), commands
+    assert any("backbone.bench._naive:celery" in command for command in commands), commands
+    assert any("backbone.bench._naive:api" in command for command in commands), commands
     _assert_nothing_left(stderr, children, redis_url, postgres_server_url)
 
 

@@ -9,7 +9,8 @@ It has none of our guarantees: a job is acknowledged when it starts (a killed wo
 loses it), a publish that fails is a 500, nothing sweeps for lost jobs.
 
 ``uvicorn backbone.bench._naive:api`` and ``celery -A backbone.bench._naive:celery
-worker`` load it, configured by ``BACKBONE_BENCH_NAIVE_BROKER``, ``_QUEUE`` and ``_DIR``.
+worker`` load it, configured by ``BACKBONE_BENCH_NAIVE_BROKER``, ``_QUEUE``, ``_DIR`` and
+``_PREFIX`` (the results' keys start with it, so that the benchmark removes them after).
 The endpoint is ``async`` and calls ``.delay()`` inline: the faster of the two ways
 tutorials write it (a plain ``def`` would add a thread hop per request).
 """
@@ -29,12 +30,27 @@ from pydantic import BaseModel
 
 from backbone.reports.files import report_text
 
-__all__ = ["BROKER_ENV", "DIR_ENV", "QUEUE_ENV", "TASK", "naive_api", "naive_celery"]
+__all__ = [
+    "BROKER_ENV",
+    "DIR_ENV",
+    "PREFIX_ENV",
+    "QUEUE_ENV",
+    "TASK",
+    "naive_api",
+    "naive_celery",
+    "result_key",
+]
 
 TASK = "backbone.bench.naive_report"
 BROKER_ENV = "BACKBONE_BENCH_NAIVE_BROKER"
 QUEUE_ENV = "BACKBONE_BENCH_NAIVE_QUEUE"
 DIR_ENV = "BACKBONE_BENCH_NAIVE_DIR"
+PREFIX_ENV = "BACKBONE_BENCH_NAIVE_PREFIX"
+
+
+def result_key(prefix: str, task_id: str) -> str:
+    """Where Celery's Redis backend keeps a task's result, under ``prefix``."""
+    return f"{prefix}celery-task-meta-{task_id}"
 
 
 class ReportBody(BaseModel):
@@ -43,10 +59,12 @@ class ReportBody(BaseModel):
     title: str = "Report"
 
 
-def naive_celery(*, broker: str, queue: str, reports_dir: Path) -> Celery:
+def naive_celery(*, broker: str, queue: str, reports_dir: Path, prefix: str = "") -> Celery:
     """Celery with a Redis result backend, and the task that writes the report."""
     celery = Celery("backbone.bench.naive", broker=broker, backend=broker, set_as_current=False)
     celery.conf.update(task_default_queue=queue, broker_connection_retry_on_startup=True)
+    if prefix:
+        celery.conf.result_backend_transport_options = {"global_keyprefix": prefix}
 
     @celery.task(name=TASK, bind=True, shared=False)  # type: ignore[untyped-decorator]
     def generate_report(self: Task, title: str) -> str:
@@ -87,6 +105,7 @@ def _celery_from_environment() -> Celery:
         broker=os.environ.get(BROKER_ENV, "redis://127.0.0.1:6379/0"),
         queue=os.environ.get(QUEUE_ENV, "naive"),
         reports_dir=reports_dir,
+        prefix=os.environ.get(PREFIX_ENV, ""),
     )
 
 

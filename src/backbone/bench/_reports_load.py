@@ -27,6 +27,7 @@ import aiohttp
 import redis
 
 from backbone.bench._celery import NOOP, bare_celery
+from backbone.bench._naive import result_key
 from backbone.bench._reports_stack import JobTable, Rig
 
 __all__ = [
@@ -238,8 +239,9 @@ class ResultWatch:
     """Which of a batch's tasks Celery's Redis backend has a result for (``MGET`` of the
     ones still missing, so each poll costs less as the batch finishes)."""
 
-    def __init__(self, client: redis.Redis, task_ids: list[str]) -> None:
+    def __init__(self, client: redis.Redis, task_ids: list[str], *, prefix: str) -> None:
         self._client = client
+        self._prefix = prefix
         self._pending = list(task_ids)
         self.done = 0
         self.failed = 0
@@ -247,7 +249,7 @@ class ResultWatch:
     def finished(self) -> int:
         """Tasks with a result (success or failure) so far."""
         if self._pending:
-            keys = [f"celery-task-meta-{task_id}" for task_id in self._pending]
+            keys = [result_key(self._prefix, task_id) for task_id in self._pending]
             values = self._client.mget(keys)
             still: list[str] = []
             for task_id, value in zip(self._pending, values, strict=True):
@@ -274,6 +276,7 @@ class JobPaths:
     bare_alive: Callable[[], None]
     naive_url: str
     naive_alive: Callable[[], None]
+    naive_prefix: str
 
     def ours(self, count: int) -> Batch:
         """Submit ``count`` jobs through the API; time them until the job table has them all."""
@@ -294,7 +297,7 @@ class JobPaths:
         started = time.perf_counter()
         accepted = submit_jobs(self.naive_url, count, connections=self.connections)
         submitted = time.perf_counter()
-        results = ResultWatch(self.counter, accepted)
+        results = ResultWatch(self.counter, accepted, prefix=self.naive_prefix)
         waited = wait_until(results.finished, len(accepted), check=self.naive_alive)
         errors = count - waited.value + results.failed
         done = waited.value - results.failed
@@ -335,6 +338,7 @@ def job_paths(rig: Rig, table: JobTable, api_url: str, *, connections: int) -> I
             bare_alive=bare.check_running,
             naive_url=naive_url,
             naive_alive=naive.check_running,
+            naive_prefix=names.naive_prefix,
         )
     finally:
         counter.close()

@@ -36,6 +36,7 @@ from sqlalchemy.pool import NullPool
 from backbone.bench._celery import BROKER_ENV, COUNTER_ENV, QUEUE_ENV
 from backbone.bench._naive import BROKER_ENV as NAIVE_BROKER_ENV
 from backbone.bench._naive import DIR_ENV as NAIVE_DIR_ENV
+from backbone.bench._naive import PREFIX_ENV as NAIVE_PREFIX_ENV
 from backbone.bench._naive import QUEUE_ENV as NAIVE_QUEUE_ENV
 from backbone.bench._stack import STOP_GRACE, Starter
 from backbone.cli._services import POSTGRES, REDIS
@@ -91,6 +92,11 @@ class Names:
     def naive_queue(self) -> str:
         """The naive peer's queue."""
         return f"bench-{self.token}-naive"
+
+    @property
+    def naive_prefix(self) -> str:
+        """What the naive peer's result keys start with."""
+        return f"bench-{self.token}-naive-"
 
     @property
     def counter(self) -> str:
@@ -305,6 +311,7 @@ class Rig:
             NAIVE_BROKER_ENV: self.stores.redis_url,
             NAIVE_QUEUE_ENV: self.names.naive_queue,
             NAIVE_DIR_ENV: str(self.starter.tmp / "naive-reports"),
+            NAIVE_PREFIX_ENV: self.names.naive_prefix,
         }
 
     def naive_api(self) -> str:
