@@ -24,6 +24,8 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import redis
 
+from backbone.core.db import libpq_url
+
 # Redis databases 1..15 are handed to tests in turn; 0 is left to whoever else uses the server.
 _REDIS_DBS = range(1, 16)
 
@@ -101,12 +103,6 @@ def postgres_server(tmp_root: Path) -> Iterator[str]:
             yield server.url
 
 
-def _plain(url: str) -> str:
-    """The URL with any SQLAlchemy driver suffix removed (asyncpg takes ``postgresql://``)."""
-    scheme, rest = url.split("://", 1)
-    return f"{scheme.split('+', 1)[0]}://{rest}"
-
-
 def with_database(url: str, name: str) -> str:
     """The same server URL pointing at database ``name``."""
     parts = urlsplit(url)
@@ -114,7 +110,7 @@ def with_database(url: str, name: str) -> str:
 
 
 async def _admin(url: str, sql: str) -> None:
-    conn = await asyncpg.connect(_plain(url))
+    conn = await asyncpg.connect(libpq_url(url))
     try:
         await conn.execute(sql)
     finally:
@@ -127,7 +123,7 @@ def fresh_database(server_url: str) -> Iterator[str]:
     name = f"bb_test_{uuid.uuid4().hex[:16]}"
     asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
     try:
-        yield with_database(_plain(server_url), name)
+        yield with_database(libpq_url(server_url), name)
     finally:
         asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 

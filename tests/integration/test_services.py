@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 import redis
 
+from backbone.core.db import libpq_url
 from tests import _services
 
 
@@ -53,7 +54,7 @@ def test_fresh_database_is_dropped_afterwards(postgres_server_url: str) -> None:
         name = url.rsplit("/", 1)[1]
 
     async def exists() -> bool:
-        conn = await asyncpg.connect(_services._plain(postgres_server_url))
+        conn = await asyncpg.connect(libpq_url(postgres_server_url))
         try:
             return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
         finally:

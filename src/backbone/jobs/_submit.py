@@ -69,6 +69,7 @@ class JobQueue:
         await asyncio.to_thread(revoke, self.celery, job_id)
 
 
+@reaching
 async def _write_then_publish(
     store: JobStore,
     queue: JobQueue,
@@ -96,7 +97,6 @@ async def _write_then_publish(
     return job_id
 
 
-@reaching
 async def submit_job(
     *, store: JobStore, queue: JobQueue, owner: uuid.UUID | None, **payload: Any
 ) -> uuid.UUID:
@@ -143,7 +143,7 @@ async def approve_job(
     async def approve(conn: asyncpg.Connection) -> uuid.UUID | None:
         return job_id if await store.approve(conn, job_id, owner=owner) else None
 
-    if await reaching(_write_then_publish)(store, queue, approve) is None:
+    if await _write_then_publish(store, queue, approve) is None:
         current = await find_job(store=store, job_id=job_id, owner=owner)
         raise ProblemError(
             409, detail=f"The job is {current.state}: only a plan awaiting approval can be."

@@ -57,19 +57,3 @@ def test_a_retry_delay_as_long_as_the_visibility_timeout_is_refused() -> None:
     """A message waiting out its countdown unacknowledged must not be redelivered meanwhile."""
     with pytest.raises(ValidationError, match="missing_row_delay < visibility_timeout"):
         KindSettings(soft_time_limit=1, time_limit=2, visibility_timeout=3, missing_row_delay=3)
-
-
-def test_the_task_has_no_retry_limit_of_its_own() -> None:
-    """Each reason to retry a delivery has its own bound (15 busy, 5 missing, 8 database):
-    Celery's default of 3 must not cut them short (a busy job was dropped after 3)."""
-    from celery import Celery
-
-    from backbone.jobs._worker import TASK_OPTIONS
-
-    def run(self: object) -> None:
-        """A task body."""
-
-    app = Celery("test", broker="memory://", set_as_current=False)
-    assert app.task(name="tests.retries", **TASK_OPTIONS)(run).max_retries is None
-    default = Celery("default", broker="memory://", set_as_current=False)
-    assert default.task(name="tests.default", bind=True)(run).max_retries == 3
