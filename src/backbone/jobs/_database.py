@@ -98,6 +98,10 @@ class JobSql:
         if steps is not None:
             self.add_step = _render(sql.SQL(_STEP).format(steps=sql.Identifier(steps)))
 
+    def note(self, columns: Iterable[str]) -> bytes:
+        """Set ``columns`` of the kind's own on a job, if it is still running."""
+        return _note(self.table, tuple(sorted(columns)))
+
     def complete(self, columns: Iterable[str]) -> bytes:
         """Mark the job complete (and set ``columns``), releasing its lock, if still running."""
         return _complete(self.table, tuple(sorted(columns)))
@@ -110,6 +114,24 @@ class JobSql:
 
 def _render(statement: sql.Composable) -> bytes:
     return statement.as_bytes(None)
+
+
+def _assignments(columns: tuple[str, ...]) -> sql.Composable:
+    return sql.SQL(", ").join(
+        sql.SQL("{} = %({})s").format(sql.Identifier(name), sql.SQL(f"_{name}")) for name in columns
+    )
+
+
+@cache
+def _note(table: str, columns: tuple[str, ...]) -> bytes:
+    if not columns:
+        raise ValueError("name at least one column to set")
+    return _render(
+        sql.SQL(
+            "UPDATE {table} SET {assignments} WHERE id = %(id)s AND state = 'in-progress'"
+            " RETURNING id"
+        ).format(table=sql.Identifier(table), assignments=_assignments(columns))
+    )
 
 
 @cache

@@ -77,6 +77,14 @@ class JobContext:
         if self._conn.execute(self._sql.progress, values).fetchone() is None:
             raise JobCancelled(f"job {self.job_id} is no longer in progress")
 
+    def note(self, **columns: Any) -> None:
+        """Set columns of the kind's own on the running job (committed at once, so readers
+        see them live: an engine's name, a planned number of steps...);
+        :class:`JobCancelled` if the job is no longer in progress."""
+        values = {"id": self.job_id, **{f"_{name}": value for name, value in columns.items()}}
+        if self._conn.execute(self._sql.note(columns), values).fetchone() is None:
+            raise JobCancelled(f"job {self.job_id} is no longer in progress")
+
     def step(
         self,
         *,

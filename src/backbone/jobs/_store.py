@@ -21,7 +21,7 @@ import contextlib
 import functools
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Any, Final, ParamSpec, TypeVar
 
@@ -204,14 +204,24 @@ class JobStore:
 
     @reaching
     async def page(
-        self, *, owner: Owner, state: JobState | None, limit: int, offset: int
+        self,
+        *,
+        owner: Owner,
+        state: JobState | None,
+        limit: int,
+        offset: int,
+        where: Mapping[str, Any] | None = None,
     ) -> tuple[list[JobRow], int]:
-        """A page of jobs (newest first) in ``state`` if given, and how many match in all."""
+        """A page of jobs (newest first) in ``state`` if given, whose columns of the kind's
+        own equal ``where``'s values, and how many match in all."""
+        columns = tuple(sorted(where or {}))
+        values = [(where or {})[name] for name in columns]
+        select, count = _filtered(self._sql.page, self._sql.count, columns)
         pool = await self._connections()
         filters = (*_scope(owner), None if state is None else state.value)
         async with pool.acquire(timeout=self._timeout) as conn:
-            rows = await conn.fetch(self._sql.page, *filters, limit, offset)
-            total = await conn.fetchval(self._sql.count, *filters)
+            rows = await conn.fetch(select, *filters, limit, offset, *values)
+            total = await conn.fetchval(count, *filters, *values)
         return list(rows), int(total)
 
     @reaching
@@ -310,6 +320,22 @@ def _insert(table: str, payload: tuple[str, ...]) -> str:
         f"INSERT INTO {table} ({', '.join(columns)}, state, progress, attempts)"  # noqa: S608
         f" VALUES ({', '.join(values)}, '{JobState.PENDING.value}', 0, 0)"
     )
+
+
+@functools.cache
+def _filtered(select: str, count: str, columns: tuple[str, ...]) -> tuple[str, str]:
+    """The page and count statements with ``AND column = $n`` for each of ``columns``
+    (after the page's five parameters and the count's three)."""
+    if not columns:
+        return select, count
+
+    def conditions(first: int) -> str:
+        return "".join(
+            f" AND {_quote(name)} = ${number}" for number, name in enumerate(columns, first)
+        )
+
+    head, order = select.split(" ORDER BY ", 1)
+    return f"{head}{conditions(6)} ORDER BY {order}", f"{count}{conditions(4)}"
 
 
 def _quote(name: str) -> str:

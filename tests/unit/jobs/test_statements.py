@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from backbone.jobs import JobState
 from backbone.jobs._database import JobSql
-from backbone.jobs._store import _insert, _Statements
+from backbone.jobs._store import _filtered, _insert, _Statements
 
 STATES = {state.value for state in JobState}
 QUOTED = re.compile(r"'([a-z-]+)'")
@@ -40,3 +42,27 @@ def test_names_are_quoted_and_values_are_parameters() -> None:
     insert = _insert('"jobs"', ("goal", "title"))
     assert '"goal", "title"' in insert
     assert "$4, $5" in insert
+
+
+def test_note_sets_named_columns_of_a_running_job_only() -> None:
+    """``note`` sets quoted columns from parameters, only while the job is in progress."""
+    runner = JobSql("some_jobs", None)
+    note = _sql(runner.note(["engine", "total_steps"]))
+    assert '"engine" = %(_engine)s, "total_steps" = %(_total_steps)s' in note
+    assert "state = 'in-progress'" in note
+    assert note.endswith("RETURNING id")
+
+
+def test_note_needs_a_column() -> None:
+    """Noting nothing is a programming error, said at once."""
+    with pytest.raises(ValueError, match="at least one column"):
+        JobSql("some_jobs", None).note([])
+
+
+def test_page_filters_on_the_kinds_columns_are_parameters() -> None:
+    """Extra equality filters on a page are quoted names bound to the next parameters."""
+    store = _Statements("some_jobs", None)
+    select, count = _filtered(store.page, store.count, ("type",))
+    assert select.endswith('AND "type" = $6 ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5')
+    assert count.endswith('AND "type" = $4')
+    assert _filtered(store.page, store.count, ()) == (store.page, store.count)
