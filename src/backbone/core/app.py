@@ -42,6 +42,7 @@ def create_service_app(
     description: str = "",
     openapi_tags: Sequence[Mapping[str, Any]] | None = None,
     app_class: type[FastAPI] = FastAPI,
+    body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
     """A FastAPI app with problem+json errors, request ids, body limit, health, metrics."""
     app = app_class(
@@ -60,7 +61,9 @@ def create_service_app(
     app.include_router(metrics_router())
     # add_middleware puts each new one outside the previous ones.
     app.add_middleware(UnhandledErrorMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes, path_limits=body_limits
+    )
     app.add_middleware(RequestIdMiddleware, header=settings.request_id_header)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app

@@ -13,6 +13,7 @@ and breaks streaming).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
@@ -64,17 +65,21 @@ class RequestBodyTooLarge(HTTPException):
 
 
 class BodySizeLimitMiddleware:
-    """Refuses request bodies larger than ``max_body_bytes`` with 413 problem+json."""
+    """Refuses request bodies larger than ``max_body_bytes`` with 413 problem+json
+    (``path_limits`` gives some paths, e.g. an upload's, a limit of their own)."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, path_limits: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_body_bytes
+        limit = self.path_limits.get(scope["path"], self.max_body_bytes)
         if self._declared_length(scope) > limit:
             await self._too_large(scope, receive, send)
             return

@@ -125,6 +125,18 @@ async def test_limit_handles_raw_asgi_app() -> None:
     assert response.status_code == 413
 
 
+async def test_a_path_can_have_a_limit_of_its_own() -> None:
+    """``path_limits`` raises the limit for one path (an upload) and no other."""
+    app = BodySizeLimitMiddleware(
+        _raw_app_reading_body, max_body_bytes=4, path_limits={"/upload": 10}
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        assert (await client.post("/upload", content=b"x" * 10)).status_code == 200
+        assert (await client.post("/upload", content=b"x" * 11)).status_code == 413
+        assert (await client.post("/other", content=b"x" * 5)).status_code == 413
+
+
 async def test_limit_reraises_when_response_started() -> None:
     """Once the response has started, the overflow propagates (nothing else can be sent)."""
 
