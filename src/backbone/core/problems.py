@@ -69,8 +69,11 @@ class ProblemError(Exception):
         detail: str | None = None,
         type_: str = "about:blank",
         headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
         self.status = status
+        self.extra = dict(extra or {})
+        """Extension members of the problem (e.g. ``pointer``: where in the input it failed)."""
         self.title = title or status_phrase(status)
         self.detail = detail
         self.type = type_
@@ -131,7 +134,13 @@ def validation_errors(errors: Iterable[Any]) -> list[dict[str, Any]]:
 async def _problem_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ProblemError)  # noqa: S101 - registered for ProblemError only
     return problem_for_request(
-        request, exc.status, title=exc.title, detail=exc.detail, type_=exc.type, headers=exc.headers
+        request,
+        exc.status,
+        title=exc.title,
+        detail=exc.detail,
+        type_=exc.type,
+        headers=exc.headers,
+        extra=exc.extra or None,
     )
 
 

@@ -44,6 +44,10 @@ def _router() -> APIRouter:
     async def teapot() -> None:
         raise ProblemError(429, detail="slow down", headers={"Retry-After": "7"})
 
+    @router.get("/pointed")
+    async def pointed() -> None:
+        raise ProblemError(422, detail="bad cell", extra={"pointer": "line 7"})
+
     return router
 
 

@@ -103,6 +103,12 @@ async def test_problem_error_keeps_status_and_headers(client: httpx.AsyncClient)
     assert response.headers["retry-after"] == "7"
 
 
+async def test_problem_error_extension_members(client: httpx.AsyncClient) -> None:
+    """A ProblemError's extension members (``pointer``) reach the body beside the standard ones."""
+    body = _assert_problem(await client.get("/pointed"), 422)
+    assert (body["detail"], body["pointer"]) == ("bad cell", "line 7")
+
+
 def test_problem_error_defaults() -> None:
     """A ProblemError without a title takes the status phrase."""
     error = ProblemError(503)
