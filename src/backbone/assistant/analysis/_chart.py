@@ -19,6 +19,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from backbone.assistant.analysis._convert import quiet
 from backbone.assistant.analysis._findings import ToolResult
 from backbone.assistant.analysis._frame import column_type, numeric_columns
 
@@ -129,6 +130,7 @@ def _draw_bars(axes: Axes, frame: Any, groups: Mapping[str, Any] | None) -> bool
     return True
 
 
+@quiet
 def render_chart(frame: Any, tool_outputs: Sequence[ToolResult]) -> bytes:
     """A PNG (800 by 450 pixels) of the most telling view of the data.
 

@@ -10,7 +10,12 @@ import pandas as pd  # type: ignore[import-untyped]
 
 from backbone.assistant.datasets import JSONScalar
 
-__all__ = ["number", "plain", "stamp"]
+__all__ = ["number", "plain", "quiet", "stamp"]
+
+# Extreme but finite data (1e308 and -1e308) overflows to inf inside numpy; the tools
+# report inf as None, so the warnings would only add noise. As a decorator, errstate
+# keeps its state per call in a context variable: safe across threads.
+quiet = np.errstate(over="ignore", invalid="ignore", divide="ignore")
 
 
 def number(value: object) -> int | float | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from backbone.assistant.analysis._args import CorrelationsArgs, GroupByArgs
-from backbone.assistant.analysis._convert import number, plain
+from backbone.assistant.analysis._convert import number, plain, quiet
 from backbone.assistant.analysis._errors import InvalidArgumentsError
 from backbone.assistant.analysis._frame import numeric_columns, require_column
 
@@ -31,6 +31,7 @@ def _groups(frame: Any, by: str, value: str | None) -> list[dict[str, Any]]:
     return [group for _, _, group in ranked]
 
 
+@quiet
 def group_by(frame: Any, args: GroupByArgs) -> dict[str, Any]:
     """Rows per distinct value of ``by`` (missing keys left out, counted apart) and, with
     ``value``, its sum and mean per group (pandas ``groupby().agg``: missing values are
@@ -54,6 +55,7 @@ def group_by(frame: Any, args: GroupByArgs) -> dict[str, Any]:
     }
 
 
+@quiet
 def correlations(frame: Any, args: CorrelationsArgs) -> dict[str, Any]:
     """Pearson's r between every pair of numeric columns (``DataFrame.corr()``, over the
     rows where both are present; ``n`` is that count), the strongest ``|r|`` first, ties

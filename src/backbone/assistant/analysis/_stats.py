@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from backbone.assistant.analysis._args import ColumnStatsArgs, OutliersArgs
-from backbone.assistant.analysis._convert import number, plain, stamp
+from backbone.assistant.analysis._convert import number, plain, quiet, stamp
 from backbone.assistant.analysis._frame import column_type, numeric_columns, require_column
 from backbone.assistant.datasets import COLUMN_TYPES
 
@@ -69,6 +69,7 @@ def _names(frame: Any, columns: Sequence[str] | None) -> list[str]:
     return list(dict.fromkeys(columns))
 
 
+@quiet
 def column_stats(frame: Any, args: ColumnStatsArgs) -> dict[str, Any]:
     """Per column: type, count, missing; numeric columns add mean, std (ddof=1), min,
     quartiles and max (``describe()``); text and boolean columns add the number of
@@ -113,6 +114,7 @@ def _empty_fences() -> dict[str, Any]:
     )
 
 
+@quiet
 def outliers(frame: Any, args: OutliersArgs) -> dict[str, Any]:
     """Per numeric column, the IQR rule: Q1, Q3, IQR, the fences at 1.5 IQR beyond the
     quartiles (pandas' linear-interpolation quantiles), how many values fall outside

@@ -7,7 +7,7 @@ from typing import Any, Literal
 import numpy as np
 
 from backbone.assistant.analysis._args import Period, TrendArgs
-from backbone.assistant.analysis._convert import number, stamp
+from backbone.assistant.analysis._convert import number, quiet, stamp
 from backbone.assistant.analysis._errors import InvalidArgumentsError
 from backbone.assistant.analysis._frame import require_column
 
@@ -68,6 +68,7 @@ def _resample(data: Any, args: TrendArgs, period: Period) -> Any:
     return resampled.mean() if args.aggregate == "mean" else resampled.sum(min_count=1)
 
 
+@quiet
 def trend(frame: Any, args: TrendArgs) -> dict[str, Any]:
     """``value`` aggregated (mean or sum) per ``period`` of ``date`` (``resample()``,
     periods labelled by their first day, weeks from Monday), the period inferred from
