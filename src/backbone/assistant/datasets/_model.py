@@ -54,3 +54,6 @@ class ParsedDataset:
 
     rows: list[dict[str, JSONScalar]]
     columns: list[Column]
+    media_type: str = "text/csv"
+    """The format it was read as (``text/csv`` or ``application/json``): what to parse
+    the same bytes as again."""

@@ -7,6 +7,7 @@ line), then the format's own rules (422 with the line or the item and field).
 from __future__ import annotations
 
 import codecs
+import dataclasses
 from pathlib import PurePosixPath
 from typing import Literal
 
@@ -97,4 +98,6 @@ def parse_upload(
     text = _decode(data)
     if not text.strip():
         raise InvalidDatasetError("the file is empty", pointer="line 1")
-    return parse_csv(text, limits) if format_ == "csv" else parse_json(text, limits)
+    if format_ == "csv":
+        return parse_csv(text, limits)
+    return dataclasses.replace(parse_json(text, limits), media_type="application/json")

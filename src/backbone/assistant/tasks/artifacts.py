@@ -1,0 +1,31 @@
+"""Where a task's artifacts live: files under ``{data_dir}/artifacts/{task_id}/``.
+
+The worker writes them (atomically, before the task is marked complete); the API serves
+only names the task's result lists, so a name can never reach another file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from backbone.core.problems import ProblemError
+from backbone.jobs import FileArtifacts
+
+__all__ = ["task_artifacts", "artifact_file"]
+
+
+def task_artifacts(data_dir: Path) -> FileArtifacts:
+    """The artifacts of every task, under ``data_dir``."""
+    return FileArtifacts(data_dir / "artifacts")
+
+
+def artifact_file(data_dir: Path, row: Mapping[str, Any], name: str) -> tuple[Path, str]:
+    """The file and media type of the complete task's artifact ``name`` (404 if it has none)."""
+    result = row["result"] if isinstance(row["result"], dict) else {}
+    listed = {item["name"]: item["media_type"] for item in result.get("artifacts", [])}
+    path = task_artifacts(data_dir).path(row["id"], name)
+    if name not in listed or not path.is_file():
+        raise ProblemError(404, detail=f"The task has no artifact named {name!r}.")
+    return path, listed[name]

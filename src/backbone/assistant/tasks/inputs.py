@@ -1,0 +1,73 @@
+"""The body of ``POST /v1/tasks``, checked against its type before anything is recorded.
+
+415 for a body that is not JSON, 400 for one that does not decode, 422 for an unknown
+type, an input that does not validate, a type not available yet, or a dataset the
+caller cannot see (the same answer as a dataset that does not exist).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+
+from backbone.assistant.datasets.store import dataset_visible
+from backbone.assistant.deps import CurrentUser
+from backbone.assistant.tasks.schemas import AVAILABLE_TYPES, AnalysisInput, TaskRequest, TaskType
+from backbone.core.db import SessionDep
+from backbone.core.problems import ProblemError
+
+__all__ = ["TaskRequestDep", "TaskSpec", "task_request"]
+
+JSON = "application/json"
+
+INPUTS: dict[TaskType, type[BaseModel]] = {TaskType.ANALYSIS: AnalysisInput}
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSpec:
+    """A task to record: its type and its input, validated and normalised."""
+
+    type: TaskType
+    input: dict[str, Any]
+
+
+def _invalid(exc: ValidationError, *prefix: str | int) -> RequestValidationError:
+    errors = exc.errors(include_url=False, include_input=False, include_context=False)
+    return RequestValidationError([{**error, "loc": (*prefix, *error["loc"])} for error in errors])
+
+
+def _unprocessable(loc: tuple[str, ...], message: str) -> RequestValidationError:
+    return RequestValidationError([{"type": "value_error", "loc": loc, "msg": message}])
+
+
+async def task_request(request: Request, user: CurrentUser, session: SessionDep) -> TaskSpec:
+    """The validated task of the request, or the problem that stops it."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != JSON:
+        raise ProblemError(415, detail=f"Send the task as {JSON}.", headers={"Accept-Post": JSON})
+    body = await request.body()
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProblemError(400, detail="The body is not UTF-8.") from None
+    try:
+        spec = TaskRequest.model_validate_json(body)
+    except ValidationError as exc:
+        raise _invalid(exc, "body") from None
+    if spec.type not in AVAILABLE_TYPES:
+        raise _unprocessable(("body", "type"), f"{spec.type} tasks are not available yet")
+    try:
+        task_input = INPUTS[spec.type].model_validate(spec.input)
+    except ValidationError as exc:
+        raise _invalid(exc, "body", "input") from None
+    if isinstance(task_input, AnalysisInput) and task_input.dataset_id is not None:
+        if not await dataset_visible(session, task_input.dataset_id, owner=user.id):
+            raise _unprocessable(("body", "input", "dataset_id"), "no such dataset")
+    return TaskSpec(type=spec.type, input=task_input.model_dump(mode="json", exclude_none=True))
+
+
+TaskRequestDep = Annotated[TaskSpec, Depends(task_request)]
