@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 import threading
+import warnings
 from pathlib import Path
 from types import ModuleType
 
@@ -67,8 +68,11 @@ def crewai() -> ModuleType:
     if loaded is not None:
         return loaded
     root = crewai_dir()
-    with _lock:
+    with _lock, warnings.catch_warnings():
         _redirect_user_files(root)
+        # crewai.rag refuses attributes, so Python's import machinery warns (ImportWarning)
+        # when it sets crewai.rag.embeddings: under -W error the import itself would fail.
+        warnings.simplefilter("ignore", ImportWarning)
         return importlib.import_module("crewai")
 
 

@@ -17,6 +17,7 @@ from backbone.agents._environment import crewai
 crewai()  # before any crewai import: its import writes under the home directory otherwise
 
 from crewai.tools import BaseTool  # noqa: E402
+from crewai.tools.tool_failure import ToolFailure, ToolFailureReason  # noqa: E402
 from pydantic import BaseModel, ConfigDict, Field  # noqa: E402
 
 from backbone.agents._prompt import delimit  # noqa: E402
@@ -49,6 +50,8 @@ class StepRecorder:
 
     def run(self, spec: ToolSpec, raw: Mapping[str, Any]) -> str:
         """Validate ``raw``, call the tool, record the step; the model sees JSON, fenced."""
+        if self.failed is not None or self.callback_error is not None:
+            raise ToolRaised("the run has stopped: no further tool runs")
         started = datetime.now(UTC)
         inputs: dict[str, Any] = dict(raw)
         try:
@@ -94,9 +97,14 @@ class _SpecTool(BaseTool):
     spec: Any = Field(exclude=True)
     recorder: Any = Field(exclude=True)
 
-    def _run(self, *args: Any, **kwargs: Any) -> str:
+    def _run(self, *args: Any, **kwargs: Any) -> str | ToolFailure:
         recorder: StepRecorder = self.recorder
-        return recorder.run(self.spec, kwargs)
+        try:
+            return recorder.run(self.spec, kwargs)
+        except Exception as exc:
+            # Reported, not raised: CrewAI runs a tool that raises up to three times more,
+            # while a reported failure ends the run at once (the RAISE policy).
+            return ToolFailure(message=str(exc), reason=ToolFailureReason.EXCEPTION)
 
 
 def adapt_tools(specs: Sequence[ToolSpec], recorder: StepRecorder) -> list[BaseTool]:
