@@ -30,9 +30,7 @@ Errors::
                                 (.step: the failed Step, when a tool ran)
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
+import typing as _typing
 
 from backbone.agents._config import load_crew_config
 from backbone.agents._environment import configure_crewai
@@ -59,7 +57,7 @@ from backbone.agents._specs import (
     ToolSpec,
 )
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from backbone.agents._local import LocalLLM as LocalLLM
 
 __all__ = [
@@ -92,10 +90,9 @@ __all__ = [
 
 # LocalLLM subclasses CrewAI's BaseLLM, so importing it imports CrewAI: it is public, but
 # resolved on first use and kept out of __all__ (a star import would pay for CrewAI).
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name == "LocalLLM":
-        from backbone.agents._local import LocalLLM as LocalLLM
+        from backbone.agents._local import LocalLLM
 
-        globals()[name] = LocalLLM
         return LocalLLM
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,14 +9,20 @@ before importing it, so a service writes nothing outside its own data directory.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import importlib
 import logging
 import os
 import sys
 import threading
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from types import ModuleType
+
+import portalocker
 
 __all__ = ["configure_crewai", "crewai", "crewai_dir"]
 
@@ -76,11 +82,30 @@ def crewai() -> ModuleType:
         return importlib.import_module("crewai")
 
 
+def _file_locks(directory: Path) -> Callable[..., AbstractContextManager[None]]:
+    """CrewAI's lock backend: lock files in ``directory`` (shared by the processes that
+    share the data directory, whose files the locks protect)."""
+
+    @contextlib.contextmanager
+    def lock(name: str, *, timeout: float = 120) -> Iterator[None]:
+        digest = hashlib.md5(name.encode(), usedforsecurity=False).hexdigest()
+        directory.mkdir(parents=True, exist_ok=True)
+        with portalocker.Lock(str(directory / f"{digest}.lock"), timeout=timeout):
+            yield
+
+    return lock
+
+
 def _redirect_user_files(root: Path) -> None:
-    # crewai_core offers no setting for these two paths; both are read when used, so
-    # replacing them before crewai's import (which creates both) is enough.
+    import crewai_core.lock_store as lock_store
     import crewai_core.settings as core_settings
     import crewai_core.token_manager as token_manager
+
+    # Left alone, CrewAI locks through REDIS_URL's Redis when that variable is set (as it
+    # is for our services), else with files in the system's temporary directory.
+    lock_store.set_lock_backend(_file_locks(root / "locks"))
+    # crewai_core offers no setting for these two paths; both are read when used, so
+    # replacing them before crewai's import (which creates both) is enough.
 
     core_settings.DEFAULT_CONFIG_PATH = root / "config" / "settings.json"
     credentials = root / "credentials"

@@ -96,9 +96,11 @@ def test_tool_call_turn_then_final_turn_records_the_step(counter: Counter) -> No
 
 def test_a_tool_the_task_does_not_allow_is_refused(counter: Counter) -> None:
     """The model asking for a tool outside the allow-list ends the run: ToolFailed."""
-    with FakeOpenAI([tool_call_reply("secret", {"values": [1]}), text_reply("x")]) as server:
-        with pytest.raises(ToolFailed, match="secret"):
-            _run(counter, _settings(server))
+    with (
+        FakeOpenAI([tool_call_reply("secret", {"values": [1]}), text_reply("x")]) as server,
+        pytest.raises(ToolFailed, match="secret"),
+    ):
+        _run(counter, _settings(server))
     assert counter.calls == []
 
 
@@ -116,9 +118,11 @@ def test_rate_limits_and_server_errors_retry_then_fail(
     counter: Counter, reply: Reply, max_retries: int
 ) -> None:
     """429 and 5xx: exactly max_retries + 1 attempts, then LLMUnavailable naming the status."""
-    with FakeOpenAI([reply]) as server:
-        with pytest.raises(LLMUnavailable, match=str(reply.status)) as caught:
-            _run(counter, _settings(server, max_retries=max_retries))
+    with (
+        FakeOpenAI([reply]) as server,
+        pytest.raises(LLMUnavailable, match=str(reply.status)) as caught,
+    ):
+        _run(counter, _settings(server, max_retries=max_retries))
     assert len(server.completions) == max_retries + 1
     assert KEY not in str(caught.value)
     assert caught.value.__cause__ is not None
@@ -126,9 +130,11 @@ def test_rate_limits_and_server_errors_retry_then_fail(
 
 def test_a_server_slower_than_the_timeout_fails_after_bounded_attempts(counter: Counter) -> None:
     """A server that sleeps past the timeout: max_retries + 1 attempts, then LLMUnavailable."""
-    with FakeOpenAI([Reply(delay=3.0, body={})]) as server:
-        with pytest.raises(LLMUnavailable, match="(?i)timed out"):
-            _run(counter, _settings(server, timeout=0.3, max_retries=1))
+    with (
+        FakeOpenAI([Reply(delay=3.0, body={})]) as server,
+        pytest.raises(LLMUnavailable, match=r"(?i)timed out"),
+    ):
+        _run(counter, _settings(server, timeout=0.3, max_retries=1))
     assert len(server.completions) == 2
 
 
