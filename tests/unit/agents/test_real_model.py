@@ -181,3 +181,15 @@ def test_misconfiguration_is_refused_before_any_request(
     """An unknown provider, or a cloud model without its key: LLMConfigError up front."""
     with pytest.raises(LLMConfigError, match=match):
         _run(counter, AgentSettings(model=model))
+
+
+def test_a_tool_that_raises_runs_once_and_ends_the_run(counter: Counter) -> None:
+    """With a model too, a raising tool runs once, is recorded, and ends in ToolFailed."""
+    spec = crew(tool("broken", counter.broken))
+    replies = [tool_call_reply("broken", {"values": [1]}), text_reply("never")]
+    with FakeOpenAI(replies) as server, pytest.raises(ToolFailed) as caught:
+        run_crew(spec, settings=_settings(server), inputs={"subject": "x"})
+    assert counter.calls == [("broken", counter.calls[0][1])]
+    assert caught.value.step is not None
+    assert caught.value.step.error == "ZeroDivisionError: division by zero in the tool"
+    assert len(server.completions) == 1
