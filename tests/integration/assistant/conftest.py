@@ -20,6 +20,7 @@ from backbone.assistant.config import AssistantSettings
 from backbone.assistant.migrations import VERSIONS
 from backbone.core import PROBLEM_MEDIA_TYPE
 from backbone.core.db import migrate
+from tests.integration.gateway._servers import closed_port_url
 
 SECRET = "integration-test-secret-" + "k" * 24
 PASSWORD = "correct horse battery"
@@ -162,3 +163,15 @@ async def sql(database_url: str, method: str, query: str, *args: Any) -> Any:
         return await getattr(connection, method)(query, *args)
     finally:
         await connection.close()
+
+
+@pytest.fixture
+def closed_redis_url() -> str:
+    """A Redis URL nothing listens at."""
+    return closed_port_url().replace("http://", "redis://") + "/0"
+
+
+@pytest.fixture
+def closed_database_url() -> str:
+    """A PostgreSQL URL nothing listens at."""
+    return closed_port_url().replace("http://", "postgresql://postgres@") + "/none"
