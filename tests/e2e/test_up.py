@@ -23,7 +23,7 @@ from tests._local import scratch_directory
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
 READY = "backbone up: ready"
-PROCESSES = ("flaky", "users", "orders", "gateway", "reports", "redis", "postgres")
+PROCESSES = ("flaky", "users", "orders", "gateway", "reports", "assistant", "redis", "postgres")
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The gateway's rate limiter against a real Redis server."""
+"""The shared rate limiter (core) against a real Redis server."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import redis.exceptions
 from redis.asyncio import Redis
 
 from backbone.core import create_redis
-from backbone.gateway.ratelimit import RateLimiter, RateLimiterUnavailable
+from backbone.core.ratelimit import RateLimiter, RateLimiterUnavailable
 
 pytestmark = pytest.mark.integration
 

@@ -130,6 +130,14 @@ SERVICES: Mapping[str, ServiceSpec] = {
         # The API migrates nothing: `up` has run the migrations before any service starts.
         needs=frozenset({REDIS, POSTGRES}),
     ),
+    "assistant": ServiceSpec(
+        name="assistant",
+        app="backbone.assistant:create_app",
+        port=8002,
+        needs=frozenset({REDIS, POSTGRES}),
+        try_path="/healthz",
+        migrations="backbone.assistant.migrations",
+    ),
     "flaky": ServiceSpec(
         name="flaky",
         app="backbone.mocks.flaky:create_app",

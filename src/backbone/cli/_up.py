@@ -181,6 +181,8 @@ class _Stack:
         env.update({url_env(name): url for name, url in self.service_urls.items()})
         # The report API and its workers share one reports directory, beside the data.
         env.setdefault("BACKBONE_REPORTS_DIR", str((self.options.data_dir / "reports").absolute()))
+        assistant_dir = (self.options.data_dir / "assistant").absolute()
+        env.setdefault("BACKBONE_ASSISTANT_DATA_DIR", str(assistant_dir))
         return env
 
 

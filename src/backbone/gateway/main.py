@@ -21,12 +21,12 @@ from backbone import __version__
 from backbone.core.app import create_service_app
 from backbone.core.health import add_readiness_check, add_readiness_report
 from backbone.core.logging import configure_logging
+from backbone.core.ratelimit import RateLimiter
 from backbone.core.redis import check_redis, create_redis
 from backbone.gateway.config import GatewaySettings, get_settings
 from backbone.gateway.metrics import GatewayMetrics
 from backbone.gateway.openapi import problem_schema, routed_paths
 from backbone.gateway.proxy import Proxy
-from backbone.gateway.ratelimit import RateLimiter
 from backbone.gateway.routing import RouteTable
 from backbone.gateway.summary import router as summary_router
 from backbone.gateway.upstream import BalancingTransport, ProxyClient, route_origin
@@ -45,6 +45,9 @@ DESCRIPTION = (
     "aggregation endpoint of its own. See contracts/openapi/gateway.yaml."
 )
 TAGS = [{"name": "proxy"}, {"name": "aggregation"}, {"name": "operations"}]
+RATE_LIMIT_PREFIX = "backbone:gateway:ratelimit:"
+"""The gateway's buckets in Redis (unchanged since the limiter moved to core)."""
+
 # /users/{user_id}/summary is the gateway's own, whatever the method: never forwarded.
 _OWN_PATH = re.compile(rb"^/users/[^/]+/summary$")
 
@@ -138,7 +141,12 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
     app.state.transport = transport
     limiter = None
     if redis is not None:
-        limiter = RateLimiter(redis, rate=settings.rate_limit_rate, burst=settings.rate_limit_burst)
+        limiter = RateLimiter(
+            redis,
+            rate=settings.rate_limit_rate,
+            burst=settings.rate_limit_burst,
+            prefix=RATE_LIMIT_PREFIX,
+        )
         add_readiness_check(app, "redis", lambda: check_redis(redis))
     app.table = table
     app.proxy = Proxy(settings=settings, clients=clients, metrics=metrics, limiter=limiter)

@@ -25,6 +25,7 @@ from starlette.types import Receive, Scope, Send
 
 from backbone.core.http import HTTP_METHODS, REQUEST_ID_HEADER, encode_problem, request_id_from
 from backbone.core.logging import request_id_var
+from backbone.core.ratelimit import RateLimiter, RateLimiterUnavailable, rate_limit_headers
 from backbone.gateway.body import BodyError, BodyTooLarge, ClientGone, StreamedBody, read_body
 from backbone.gateway.config import GatewaySettings
 from backbone.gateway.headers import (
@@ -35,7 +36,6 @@ from backbone.gateway.headers import (
     response_headers,
 )
 from backbone.gateway.metrics import GatewayMetrics
-from backbone.gateway.ratelimit import RateLimiter, RateLimiterUnavailable, rate_limit_headers
 from backbone.gateway.routing import Route
 from backbone.gateway.safety import check_header_size, check_path, declared_length
 from backbone.gateway.upstream import route_origin

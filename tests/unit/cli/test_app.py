@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from backbone.assistant.migrations import VERSIONS as ASSISTANT_VERSIONS
 from backbone.cli import app
 from backbone.cli._services import INFRASTRUCTURE, SERVICES
 from backbone.core.server import LimitedHttpToolsProtocol
@@ -167,7 +168,7 @@ def test_migrate_upgrades_the_configured_database(
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@db.example/app")
     result = runner.invoke(app, ["migrate"])
     assert result.exit_code == 0, result.output
-    assert seen == [("postgresql://u@db.example/app", [REPORT_VERSIONS])]
+    assert seen == [("postgresql://u@db.example/app", [ASSISTANT_VERSIONS, REPORT_VERSIONS])]
 
 
 def test_migrate_without_a_database_is_a_clear_error(

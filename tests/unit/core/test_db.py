@@ -139,7 +139,7 @@ def test_alembic_config_points_into_package() -> None:
 
 def test_core_holds_only_its_baseline_and_services_branch_from_it() -> None:
     """Core's own history is its baseline; each service's revisions are a branch on it,
-    with one head each (the report processor's newest here)."""
+    with one head each (the assistant's and the report processor's newest here)."""
     from alembic.script import ScriptDirectory
 
     from backbone.cli._services import migration_locations
@@ -149,7 +149,10 @@ def test_core_holds_only_its_baseline_and_services_branch_from_it() -> None:
     assert [path.name for path in CORE_VERSIONS.glob("v*.py")] == ["v0001_baseline.py"]
     everything = alembic_config("postgresql://u@h/db", locations=migration_locations())
     script = ScriptDirectory.from_config(everything)
-    assert script.get_heads() == ["0004_report_jobs_shared_columns"]
+    assert sorted(script.get_heads()) == [
+        "0004_report_jobs_shared_columns",
+        "a0002_assistant_tasks",
+    ]
     assert script.get_base() == "0001_baseline"
 
 

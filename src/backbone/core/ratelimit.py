@@ -1,24 +1,24 @@
-"""Per-client rate limiting for the gateway: a token bucket kept in Redis.
+"""Rate limiting for any service: a token bucket per key, kept in Redis.
 
-Each client (keyed by its address) has a bucket of ``burst`` tokens that refills at
-``rate`` tokens per second; a request spends ``cost`` tokens or is refused. The bucket
-lives in Redis and is read, refilled, spent and written back by one Lua script, so any
-number of gateway replicas behind a load balancer share one limit, concurrent requests
-cannot both spend the last token, and the refill uses the Redis server's clock (``TIME``)
-rather than each replica's, so replicas with skewed clocks still agree. Idle buckets
-expire once they would be full again; a missing bucket *is* a full one.
+Each key (a client address, an account, a user) has a bucket of ``burst`` tokens that
+refills at ``rate`` tokens per second; a request spends ``cost`` tokens or is refused.
+The bucket lives in Redis and is read, refilled, spent and written back by one Lua
+script, so any number of replicas behind a load balancer share one limit, concurrent
+requests cannot both spend the last token, and the refill uses the Redis server's clock
+(``TIME``) rather than each replica's, so replicas with skewed clocks still agree. Idle
+buckets expire once they would be full again; a missing bucket *is* a full one.
 
 Errors::
 
     Exception
      └── RateLimiterUnavailable   Redis could not be asked (refused, timed out, failed)
 
-When Redis is down the gateway **fails open**: the middleware catches
-``RateLimiterUnavailable``, counts it and lets the request through, and this module
-logs ``ratelimit_unavailable`` once per failed call. Refusing all traffic because the
-limiter's store is unreachable would turn a Redis outage into a full gateway outage.
-The wait on a hung server is bounded by the client's ``socket_timeout``: give the
-gateway's Redis client a short one.
+What happens when Redis is down is the caller's decision, and this module logs
+``ratelimit_unavailable`` once per failed call. The gateway **fails open** (refusing all
+traffic because the limiter's store is unreachable would turn a Redis outage into a
+full gateway outage); the assistant's login limit **fails closed** (without it, password
+guessing is unlimited). The wait on a hung server is bounded by the client's
+``socket_timeout``: give the limiter's Redis client a short one.
 
 Response headers follow the IETF httpapi ``ratelimit-headers`` draft in its widely
 deployed form (``RateLimit-Limit``, ``-Remaining``, ``-Reset``; draft-06), plus
@@ -39,7 +39,8 @@ __all__ = ["RateDecision", "RateLimiter", "RateLimiterUnavailable", "rate_limit_
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PREFIX = "backbone:gateway:ratelimit:"
+DEFAULT_PREFIX = "backbone:ratelimit:"
+"""Where buckets live unless a limiter names its own prefix (each user of it should)."""
 
 # KEYS[1]: the bucket, a hash {tokens, ts}. ARGV: rate (tokens/s), burst, cost, ttl (ms).
 # Times are in microseconds from the server's clock; a missing bucket is a full one.
@@ -76,7 +77,7 @@ return {allowed, math.floor(tokens), retry_us, reset_us}
 
 
 class RateLimiterUnavailable(Exception):
-    """Redis could not be asked; the caller decides (the gateway fails open)."""
+    """Redis could not be asked; the caller decides (fail open or closed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,9 +122,9 @@ class RateLimiter:
         self._script = redis.register_script(_BUCKET_SCRIPT)
 
     def bucket_key(self, key: str) -> str:
-        """The Redis key for a client: prefix + a hash, safe and bounded for any string.
+        """The Redis key for a key: prefix + a hash, safe and bounded for any string.
 
-        Hashing also keeps client addresses out of Redis (``KEYS`` shows no IPs).
+        Hashing also keeps client addresses and emails out of Redis (``KEYS`` shows neither).
         """
         raw = key.encode("utf-8", "surrogatepass")
         return self.prefix + hashlib.blake2b(raw, digest_size=16).hexdigest()

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from backbone.gateway.ratelimit import RateDecision, rate_limit_headers
+from backbone.core.ratelimit import RateDecision, rate_limit_headers
 
 
 def _decision(

@@ -1,0 +1,87 @@
+"""The assistant API's app factory: ``backbone serve assistant`` (port 8002) runs it.
+
+The app holds:
+
+- the jobs layer's API side for agent tasks (:class:`~backbone.jobs.JobsApi`: the task
+  table's store, the Celery app it publishes with, a broker probe, 503 handlers);
+- a SQLModel engine for the account tables (``app.state.session_factory``, see
+  :mod:`backbone.assistant.db`);
+- the auth machinery (``app.state.auth``: passwords, tokens, rate limits on Redis).
+
+Nothing connects until the first request: building the app needs neither PostgreSQL
+nor Redis. Routers are included at the end of :func:`create_app`, one line each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from backbone import __version__
+from backbone.assistant.auth.context import AuthContext
+from backbone.assistant.auth.routes import router as auth_router
+from backbone.assistant.config import AssistantSettings, get_settings
+from backbone.assistant.db import database_engine
+from backbone.assistant.kind import ASSISTANT
+from backbone.core.app import create_service_app
+from backbone.core.db import session_factory
+from backbone.core.logging import configure_logging
+from backbone.core.redis import check_redis, create_redis
+from backbone.jobs import JobsApi
+
+__all__ = ["create_app"]
+
+DESCRIPTION = (
+    "The agentic AI backend: users and JWT auth, datasets, agent tasks run by CrewAI "
+    "agents in Celery workers. See contracts/openapi/assistant.yaml."
+)
+TAGS = [
+    {"name": "auth", "description": "Registration, tokens, the current user."},
+    {"name": "users", "description": "Administration (the `admin` role)."},
+    {"name": "datasets", "description": "Uploaded tables the analysis reads."},
+    {"name": "tasks", "description": "Agent tasks, their steps, events and artifacts."},
+    {"name": "operations"},
+]
+
+
+def create_app(settings: AssistantSettings | None = None) -> FastAPI:
+    """The assistant's API (settings from the environment by default)."""
+    settings = settings or get_settings()
+    if settings.database_url is None or settings.redis_url is None:
+        raise ValueError("the assistant needs DATABASE_URL and REDIS_URL")
+    configure_logging(level=settings.log_level, fmt=settings.log_format, file=settings.log_file)
+    jobs = JobsApi(ASSISTANT, settings)
+    engine = database_engine(settings)
+    # A short timeout: the login limit fails closed (503) rather than hang on Redis.
+    redis = create_redis(
+        settings.redis_url,
+        socket_timeout=settings.limiter_timeout,
+        socket_connect_timeout=settings.limiter_timeout,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with jobs.lifespan(app):
+            try:
+                yield
+            finally:
+                await redis.aclose()
+                await engine.dispose()
+
+    app = create_service_app(
+        title="backbone assistant",
+        version=__version__,
+        settings=settings,
+        readiness_checks={**jobs.readiness_checks, "redis": lambda: check_redis(redis)},
+        lifespan=lifespan,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+    )
+    jobs.install(app, noun="Agent tasks")
+    app.state.engine = engine
+    app.state.session_factory = session_factory(engine)
+    app.state.auth = AuthContext.create(settings, redis)
+    app.include_router(auth_router)
+    return app

@@ -1,0 +1,12 @@
+"""The assistant's Alembic revisions: its users, tokens and tasks, a branch on core's baseline.
+
+``backbone migrate`` and ``backbone up`` pass :data:`VERSIONS` to
+:func:`backbone.core.db.migrate` with every other service's.
+"""
+
+from pathlib import Path
+
+__all__ = ["VERSIONS"]
+
+VERSIONS = Path(__file__).resolve().parent / "versions"
+"""Alembic revisions of the assistant (Alembic itself skips this file)."""

@@ -1,0 +1,1 @@
+"""Agent tasks: the assistant's job kind (its table and steps)."""
