@@ -33,7 +33,7 @@ Errors::
 import typing as _typing
 
 from backbone.agents._config import load_crew_config
-from backbone.agents._environment import configure_crewai
+from backbone.agents._environment import configure_crewai, preload_crewai
 from backbone.agents._errors import (
     AgentsError,
     CrewConfigError,
@@ -84,6 +84,7 @@ __all__ = [
     "delimit",
     "engine_label",
     "load_crew_config",
+    "preload_crewai",
     "run_crew",
 ]
 

@@ -115,3 +115,11 @@ def _redirect_user_files(root: Path) -> None:
         return credentials
 
     token_manager.TokenManager._get_secure_storage_path = staticmethod(storage_path)  # type: ignore[method-assign]
+
+
+def preload_crewai() -> None:
+    """Import CrewAI and the offline engine now (a worker's parent process, before it
+    forks its pool: each child then starts with them loaded)."""
+    crewai()
+    importlib.import_module("backbone.agents._local")
+    importlib.import_module("backbone.agents._tools")

@@ -30,6 +30,7 @@ from backbone.agents import AgentSettings, Step, ToolCall, run_crew
 from backbone.assistant.analysis import (
     analysis_data,
     compose_report,
+    distinct_counts,
     frame_from_rows,
     plan_analysis,
     render_chart,
@@ -87,7 +88,8 @@ def load_table(
             body, filename=None, content_type="application/json", limits=limits
         )
     assert settings.database_url is not None  # noqa: S101 - the worker needs it to start
-    with psycopg.connect(libpq_url(settings.database_url), connect_timeout=5) as conn:
+    url = libpq_url(settings.database_url.get_secret_value())
+    with psycopg.connect(url, connect_timeout=5) as conn:
         found = conn.execute(
             "SELECT name, media_type, content FROM assistant_datasets"
             " WHERE id = %s AND owner_id = %s",

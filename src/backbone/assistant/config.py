@@ -87,12 +87,14 @@ class AssistantSettings(JobQueueSettings):
 
     # -- datasets and tools
     data_dir: Path = Path(".backbone/assistant")
-    """Where datasets and artifacts are kept (created if missing)."""
+    """Where artifacts (charts) and CrewAI's own files are kept (created if missing)."""
     dataset_max_bytes: int = Field(default=10 * MIB, ge=1, le=1024 * MIB)
     dataset_max_rows: int = Field(default=100_000, ge=1, le=10_000_000)
     dataset_max_columns: int = Field(default=200, ge=1, le=10_000)
     gateway_url: str = "http://127.0.0.1:8000"
-    """The API gateway, which the tools reach the other services through."""
+    """The API gateway, which the orders source reads the Order Service through."""
+    events_poll_seconds: float = Field(default=0.25, gt=0, le=10)
+    """How often a task's event stream looks for new steps while nothing happens."""
 
     @field_validator("admin_emails", mode="before")
     @classmethod

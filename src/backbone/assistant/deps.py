@@ -30,11 +30,13 @@ from backbone.assistant.auth.tokens import InvalidTokenError
 from backbone.assistant.config import AssistantSettings
 from backbone.assistant.db import SessionDep
 from backbone.core.problems import ProblemError
+from backbone.jobs import JobsApi
 
 __all__ = [
     "AdminUser",
     "AuthDep",
     "CurrentUser",
+    "JobsDep",
     "SessionDep",
     "SettingsDep",
     "TaskSubmissionLimit",
@@ -119,3 +121,12 @@ async def limit_task_submission(user: CurrentUser, auth: AuthDep) -> None:
 
 
 TaskSubmissionLimit = Annotated[None, Depends(limit_task_submission)]
+
+
+async def get_jobs(request: Request) -> JobsApi:
+    """The app's agent tasks: their store and queue."""
+    jobs: JobsApi = request.app.state.jobs
+    return jobs
+
+
+JobsDep = Annotated[JobsApi, Depends(get_jobs)]

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 from backbone.assistant.config import AssistantSettings
 from backbone.assistant.tasks.models import TASK_STEPS, TASKS
-from backbone.jobs import JobContext, JobHandler, JobKind
+from backbone.jobs import JobHandler, JobKind
 
 __all__ = ["ASSISTANT", "TASK_NAME"]
 
 TASK_NAME = "backbone.assistant.run_task"
 
 
-class NoTaskHandler(JobHandler):
-    """Stands in until the agents' handler exists: a task it is given fails, with the reason."""
+def task_handler(settings: AssistantSettings) -> JobHandler:
+    """The worker's handler, imported here: the API, which shares this kind, never loads
+    pandas, matplotlib or the agent layer's tools."""
+    from backbone.assistant.tasks.handler import TaskHandler
 
-    def __init__(self, settings: AssistantSettings) -> None:
-        self.settings = settings
-
-    def run(self, job: JobContext) -> None:
-        """Refuse: nothing can run agent tasks yet."""
-        raise RuntimeError("this worker cannot run agent tasks yet")
+    return TaskHandler(settings)
 
 
 ASSISTANT: JobKind[AssistantSettings] = JobKind(
@@ -27,5 +24,5 @@ ASSISTANT: JobKind[AssistantSettings] = JobKind(
     task=TASK_NAME,
     table=TASKS,
     steps=TASK_STEPS,
-    handler=NoTaskHandler,
+    handler=task_handler,
 )

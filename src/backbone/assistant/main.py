@@ -20,18 +20,26 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from backbone import __version__
+from backbone.agents import AgentSettings, acheck_llm
 from backbone.assistant.auth.context import AuthContext
 from backbone.assistant.auth.routes import router as auth_router
 from backbone.assistant.config import AssistantSettings, get_settings
+from backbone.assistant.datasets.routes import DATASETS_PATH
+from backbone.assistant.datasets.routes import router as datasets_router
 from backbone.assistant.db import database_engine
 from backbone.assistant.kind import ASSISTANT
+from backbone.assistant.tasks.routes import router as tasks_router
 from backbone.core.app import create_service_app
 from backbone.core.db import session_factory
+from backbone.core.health import ReadinessCheck
 from backbone.core.logging import configure_logging
 from backbone.core.redis import check_redis, create_redis
 from backbone.jobs import JobsApi
 
 __all__ = ["create_app"]
+
+UPLOAD_ENVELOPE = 64 * 1024
+"""Bytes of multipart framing (boundaries, part headers, the name field) allowed around a file."""
 
 DESCRIPTION = (
     "The agentic AI backend: users and JWT auth, datasets, agent tasks run by CrewAI "
@@ -44,6 +52,18 @@ TAGS = [
     {"name": "tasks", "description": "Agent tasks, their steps, events and artifacts."},
     {"name": "operations"},
 ]
+
+
+def _llm_check(agents: AgentSettings) -> ReadinessCheck:
+    """Readiness of the configured model: ``local`` always; a real one needs its key, a
+    known provider and (with a base URL) a server that answers."""
+
+    async def check() -> None:
+        status = await acheck_llm(agents)
+        if not status.ok:
+            raise RuntimeError(status.reason or "the model is not ready")
+
+    return check
 
 
 def create_app(settings: AssistantSettings | None = None) -> FastAPI:
@@ -74,14 +94,22 @@ def create_app(settings: AssistantSettings | None = None) -> FastAPI:
         title="backbone assistant",
         version=__version__,
         settings=settings,
-        readiness_checks={**jobs.readiness_checks, "redis": lambda: check_redis(redis)},
+        readiness_checks={
+            **jobs.readiness_checks,
+            "redis": lambda: check_redis(redis),
+            "llm": _llm_check(AgentSettings()),
+        },
         lifespan=lifespan,
         description=DESCRIPTION,
         openapi_tags=TAGS,
+        # An upload's own cap, with room for the multipart envelope around the file.
+        body_limits={DATASETS_PATH: settings.dataset_max_bytes + UPLOAD_ENVELOPE},
     )
     jobs.install(app, noun="Agent tasks")
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
     app.state.auth = AuthContext.create(settings, redis)
     app.include_router(auth_router)
+    app.include_router(datasets_router)
+    app.include_router(tasks_router)
     return app

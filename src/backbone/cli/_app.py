@@ -6,6 +6,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -149,8 +150,18 @@ def migrate() -> None:
     _out().print("database migrated to the newest revision")
 
 
+class WorkerKind(StrEnum):
+    """The job kinds a worker can run."""
+
+    REPORTS = "reports"
+    ASSISTANT = "assistant"
+
+
 @app.command()
 def worker(
+    kind: Annotated[
+        WorkerKind, typer.Argument(help="Which jobs: report jobs, or the assistant's agent tasks.")
+    ] = WorkerKind.REPORTS,
     concurrency: Annotated[
         int,
         typer.Option(
@@ -158,13 +169,14 @@ def worker(
         ),
     ] = 2,
     hostname: Annotated[
-        str, typer.Option(help="Celery node name, unique per worker (%h: this host's name).")
-    ] = "reports@%h",
+        str | None,
+        typer.Option(help="Celery node name, unique per worker (default: KIND@%h, this host)."),
+    ] = None,
     events: Annotated[
         bool, typer.Option("--events", help="Send task events (Flower's task views need them).")
     ] = False,
 ) -> None:
-    """Run the report worker (Celery) on the reports queue until SIGTERM / SIGINT.
+    """Run a job worker (Celery) on its kind's queue until SIGTERM / SIGINT.
 
     Prefork, one job per process (prefetch 1, -O fair); no gossip, mingle, heartbeat.
     SIGTERM or Ctrl-C: running jobs finish first (warm shutdown).
@@ -175,7 +187,13 @@ def worker(
     """
     from backbone.cli._worker import run_worker
 
-    code = run_worker(concurrency=concurrency, hostname=hostname, events=events, err=_err())
+    code = run_worker(
+        kind=kind.value,
+        concurrency=concurrency,
+        hostname=hostname or f"{kind.value}@%h",
+        events=events,
+        err=_err(),
+    )
     raise typer.Exit(code)
 
 

@@ -138,6 +138,11 @@ SERVICES: Mapping[str, ServiceSpec] = {
         try_path="/healthz",
         migrations="backbone.assistant.migrations",
     ),
+    "assistant-worker": ServiceSpec(
+        name="assistant-worker",
+        command=("backbone.cli", "worker", "assistant"),
+        needs=frozenset({REDIS, POSTGRES}),
+    ),
     "flaky": ServiceSpec(
         name="flaky",
         app="backbone.mocks.flaky:create_app",

@@ -1,4 +1,4 @@
-"""``backbone worker``: the report worker (Celery, prefork) in the foreground.
+"""``backbone worker [reports|assistant]``: a job worker (Celery, prefork) in the foreground.
 
 Celery's own signal handling applies: SIGTERM or a first SIGINT is a warm shutdown
 (running jobs finish, prefetched ones go back to the queue), a second SIGINT or
@@ -8,15 +8,28 @@ only when done).
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
+from typing import Any
+
 from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 
 from backbone.core.logging import configure_logging
 from backbone.jobs import JobQueueSettings
-from backbone.reports.config import ReportsSettings, get_settings
 
-__all__ = ["run_worker", "worker_argv"]
+__all__ = ["WORKERS", "run_worker", "worker_argv"]
+
+WORKERS: dict[str, tuple[str, str]] = {
+    "reports": ("backbone.reports.config", "backbone.reports.worker"),
+    "assistant": ("backbone.assistant.config", "backbone.assistant.worker"),
+}
+"""Each job kind's settings module (its ``get_settings``) and worker module (its ``app``)."""
+
+
+def _load(module: str, name: str) -> Any:
+    return getattr(importlib.import_module(module), name)
 
 
 def worker_argv(
@@ -45,7 +58,8 @@ def worker_argv(
     return [*argv, "--task-events"] if events else argv
 
 
-def _settings(err: Console) -> ReportsSettings | None:
+def _settings(kind: str, err: Console) -> JobQueueSettings | None:
+    get_settings: Callable[[], JobQueueSettings] = _load(WORKERS[kind][0], "get_settings")
     try:
         settings = get_settings()
     except ValidationError as exc:
@@ -62,13 +76,15 @@ def _settings(err: Console) -> ReportsSettings | None:
     return settings
 
 
-def run_worker(*, concurrency: int, hostname: str, events: bool, err: Console) -> int:
-    """Run the report worker until it is shut down; the exit code."""
-    settings = _settings(err)
+def run_worker(
+    *, concurrency: int, hostname: str, events: bool, err: Console, kind: str = "reports"
+) -> int:
+    """Run the ``kind`` worker until it is shut down; the exit code."""
+    settings = _settings(kind, err)
     if settings is None:
         return 1
     configure_logging(level=settings.log_level, fmt=settings.log_format, file=settings.log_file)
-    from backbone.reports.worker import app
+    app = _load(WORKERS[kind][1], "app")
 
     argv = worker_argv(settings=settings, concurrency=concurrency, hostname=hostname, events=events)
     return int(app.start(argv=argv) or 0)

@@ -42,10 +42,10 @@ def test_create_app_needs_database_and_redis(values: dict[str, str]) -> None:
 
 
 def test_create_app_builds_without_connecting() -> None:
-    """The app is built with unreachable stores; readiness covers database, broker and Redis."""
+    """The app is built with unreachable stores; readiness covers database, broker, Redis, model."""
     app = create_app(_settings(database_url=DATABASE, redis_url=REDIS))
     assert set(OURS) <= set(app.openapi()["paths"])
-    assert set(app.state.readiness_checks) == {"database", "broker", "redis"}
+    assert set(app.state.readiness_checks) == {"database", "broker", "redis", "llm"}
     assert set(app.state.metrics.scrape_hooks) == {"assistant_jobs", "assistant_queue_depth"}
 
 

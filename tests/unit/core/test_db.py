@@ -151,7 +151,7 @@ def test_core_holds_only_its_baseline_and_services_branch_from_it() -> None:
     script = ScriptDirectory.from_config(everything)
     assert sorted(script.get_heads()) == [
         "0004_report_jobs_shared_columns",
-        "a0002_assistant_tasks",
+        "a0003_assistant_datasets",
     ]
     assert script.get_base() == "0001_baseline"
 

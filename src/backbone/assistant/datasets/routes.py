@@ -19,8 +19,7 @@ from backbone.assistant.datasets.store import (
     get_dataset,
     page_of_datasets,
 )
-from backbone.assistant.deps import CurrentUser, SettingsDep
-from backbone.core.db import SessionDep
+from backbone.assistant.deps import CurrentUser, SessionDep, SettingsDep
 from backbone.core.pagination import Limit, Offset, Page
 from backbone.core.problems import ProblemError, problem_responses
 

@@ -13,7 +13,7 @@ from typing import Any
 from backbone.core.problems import ProblemError
 from backbone.jobs import FileArtifacts
 
-__all__ = ["task_artifacts", "artifact_file"]
+__all__ = ["artifact_file", "task_artifacts"]
 
 
 def task_artifacts(data_dir: Path) -> FileArtifacts:

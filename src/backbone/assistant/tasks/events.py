@@ -18,8 +18,8 @@ from typing import Any
 
 from fastapi.sse import ServerSentEvent
 
-from backbone.jobs import FINAL_STATES, JobRow, JobState, JobStore, Owner, find_job
 from backbone.assistant.tasks.schemas import StepView, TaskView
+from backbone.jobs import FINAL_STATES, JobRow, JobState, JobStore, Owner, find_job
 
 __all__ = ["STEP_PAGE", "current_view", "stream"]
 

@@ -15,9 +15,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from backbone.assistant.datasets.store import dataset_visible
-from backbone.assistant.deps import CurrentUser
+from backbone.assistant.deps import CurrentUser, SessionDep
 from backbone.assistant.tasks.schemas import AVAILABLE_TYPES, AnalysisInput, TaskRequest, TaskType
-from backbone.core.db import SessionDep
 from backbone.core.problems import ProblemError
 
 __all__ = ["TaskRequestDep", "TaskSpec", "task_request"]
@@ -64,9 +63,9 @@ async def task_request(request: Request, user: CurrentUser, session: SessionDep)
         task_input = INPUTS[spec.type].model_validate(spec.input)
     except ValidationError as exc:
         raise _invalid(exc, "body", "input") from None
-    if isinstance(task_input, AnalysisInput) and task_input.dataset_id is not None:
-        if not await dataset_visible(session, task_input.dataset_id, owner=user.id):
-            raise _unprocessable(("body", "input", "dataset_id"), "no such dataset")
+    dataset_id = task_input.dataset_id if isinstance(task_input, AnalysisInput) else None
+    if dataset_id is not None and not await dataset_visible(session, dataset_id, owner=user.id):
+        raise _unprocessable(("body", "input", "dataset_id"), "no such dataset")
     return TaskSpec(type=spec.type, input=task_input.model_dump(mode="json", exclude_none=True))
 
 

@@ -38,6 +38,10 @@ class AgentTask(JobTableMixin, table=True):
     engine: str | None = Field(default=None, sa_type=String(200))
     """What ran the agents, once a worker has started."""
     request_id: str | None = Field(default=None, sa_type=String(128))
+    total_steps: int | None = Field(default=None)
+    """The steps the worker plans (the offline engine knows them; a model does not)."""
+    completed_steps: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Tool calls finished in the current attempt."""
     """The submitting request's id: it follows the task to the worker and its tools."""
 
 

@@ -16,11 +16,7 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from starlette.responses import FileResponse, Response
 
-from backbone.core.logging import request_id_var
-from backbone.core.pagination import Limit, Offset
-from backbone.core.problems import ProblemError, problem_responses
-from backbone.jobs import ANY_OWNER, JobState, Owner, cancel_job, find_job, submit_job
-from backbone.assistant.deps import CurrentUser, JobsDep, SettingsDep, SubmitLimitDep
+from backbone.assistant.deps import CurrentUser, JobsDep, SettingsDep, TaskSubmissionLimit
 from backbone.assistant.tasks import events
 from backbone.assistant.tasks.artifacts import artifact_file
 from backbone.assistant.tasks.inputs import TaskRequestDep
@@ -32,6 +28,10 @@ from backbone.assistant.tasks.schemas import (
     TaskView,
     task_path,
 )
+from backbone.core.logging import request_id_var
+from backbone.core.pagination import Limit, Offset
+from backbone.core.problems import ProblemError, problem_responses
+from backbone.jobs import ANY_OWNER, JobState, Owner, cancel_job, find_job, submit_job
 
 __all__ = ["router"]
 
@@ -101,7 +101,7 @@ def owner_of(user: Any) -> Owner:
 async def create_task(
     spec: TaskRequestDep,
     user: CurrentUser,
-    _limit: SubmitLimitDep,
+    _limit: TaskSubmissionLimit,
     jobs: JobsDep,
     settings: SettingsDep,
     response: Response,
@@ -132,7 +132,7 @@ async def list_tasks(
     jobs: JobsDep,
     limit: Limit = 20,
     offset: Offset = 0,
-    type: TypeFilter = None,  # noqa: A002 - the contract's name for the filter
+    type: TypeFilter = None,
     status: StateFilter = None,
 ) -> TaskPage:
     where = {} if type is None else {"type": type.value}
@@ -207,7 +207,6 @@ async def task_events(
         owner=owner,
         after=after,
         poll=settings.events_poll_seconds,
-        keepalive=settings.events_keepalive_seconds,
         disconnected=request.is_disconnected,
     ):
         yield event
