@@ -17,6 +17,7 @@ from typing import Annotated
 from asyncpg import exceptions as pg
 from fastapi import Depends, Request
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,6 +33,7 @@ _UNREACHABLE = (
     | pg.OperatorInterventionError  # shutting down, starting up, cancelled
     | pg.TooManyConnectionsError
     | pg.InterfaceError  # the connection or the pool closed under us
+    | PoolTimeout  # every connection busy for ``database_timeout`` seconds
 )
 
 

@@ -8,9 +8,13 @@ from typing import Any
 
 import pytest
 import yaml
+from asyncpg import exceptions as pg
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 import backbone.assistant
 from backbone.assistant.config import AssistantSettings
+from backbone.assistant.db import is_unreachable
 from backbone.assistant.main import create_app
 from backbone.cli._services import SERVICES
 
@@ -26,6 +30,13 @@ METHODS = frozenset({"get", "put", "post", "delete", "patch"})
 def _no_store_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("REDIS_URL", "DATABASE_URL", "BACKBONE_ASSISTANT_BROKER_URL"):
         monkeypatch.delenv(name, raising=False)
+
+
+def _cause(error: Exception) -> Exception:
+    """A driver error caused by ``error``, as SQLAlchemy's asyncpg adapter raises them."""
+    wrapper = RuntimeError("driver error")
+    wrapper.__cause__ = error
+    return wrapper
 
 
 def _settings(**values: Any) -> AssistantSettings:
@@ -99,3 +110,22 @@ def test_the_bearer_scheme_is_documented() -> None:
     }
     assert document["paths"]["/v1/me"]["get"]["security"] == [{"bearer": []}]
     assert "security" not in document["paths"]["/v1/auth/token"]["post"]
+
+
+@pytest.mark.parametrize(
+    ("error", "unreachable"),
+    [
+        (ConnectionRefusedError(111, "refused"), True),
+        (TimeoutError(), True),
+        (PoolTimeout("QueuePool limit reached"), True),
+        (DBAPIError("SELECT 1", None, ConnectionResetError(), connection_invalidated=True), True),
+        (DBAPIError("SELECT 1", None, _cause(pg.PostgresConnectionError("gone"))), True),
+        (DBAPIError("SELECT 1", None, _cause(pg.DataError("bad value"))), False),
+        (IntegrityError("INSERT", None, ValueError("duplicate")), False),
+        (ValueError("a bug"), False),
+    ],
+    ids=["refused", "timeout", "pool", "invalidated", "connection", "data", "integrity", "bug"],
+)
+def test_unreachable_database_errors_are_told_apart(error: Exception, unreachable: bool) -> None:
+    """Errors of reaching PostgreSQL (503) are told from bugs (500), however wrapped."""
+    assert is_unreachable(error) is unreachable
