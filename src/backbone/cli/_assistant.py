@@ -110,11 +110,11 @@ def _context(ctx: typer.Context) -> AssistantClient:
     return ctx.obj if isinstance(ctx.obj, AssistantClient) else AssistantClient()
 
 
-def _fail(message: str) -> typer.Exit:
+def _fail(message: str, *, code: int = 1) -> typer.Exit:
     Console(stderr=True, markup=False, soft_wrap=True).print(
         Text(f"backbone assistant: {clean(message)}", style="bold red")
     )
-    return typer.Exit(1)
+    return typer.Exit(code)
 
 
 @contextlib.contextmanager
@@ -317,7 +317,15 @@ def analyze_command(
         if no_follow:
             deps.console.print(f"see it with `backbone assistant task {clean(task_id)}`")
             return
-        _finish(deps, session, _follow(deps, session, task_id), out)
+        try:
+            final = _follow(deps, session, task_id)
+        except KeyboardInterrupt:
+            raise _fail(
+                f"stopped following; task {task_id} goes on: "
+                f"see it with `backbone assistant task {task_id}`",
+                code=130,
+            ) from None
+        _finish(deps, session, final, out)
 
 
 @assistant_app.command("tasks")

@@ -18,7 +18,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 NOW = 1_700_000_000.0
 TTL = 900
 
-Answer = httpx.Response | Exception
+Answer = httpx.Response | BaseException
 
 
 def problem(status: int, detail: str, **extra: Any) -> httpx.Response:
@@ -142,7 +142,7 @@ class FakeAssistant:
         self.requests.append(request)
         queued = self.overrides.get((request.method, request.url.path))
         answer: Answer = queued.pop(0) if queued else self._route(request)
-        if isinstance(answer, Exception):
+        if isinstance(answer, BaseException):
             raise answer
         return answer
 
