@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from backbone.cli._assistant import assistant_app
 from backbone.cli._reports import reports_app
 
 __all__ = ["app", "bench_app", "main"]
@@ -27,6 +28,7 @@ app = typer.Typer(
 bench_app = typer.Typer(help="Benchmarks against running services.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 app.add_typer(reports_app, name="reports")
+app.add_typer(assistant_app, name="assistant")
 
 
 def _out() -> Console:
