@@ -136,7 +136,7 @@ def run_analysis(
         if plan:
             job.progress(min(95, 95 * len(done) // len(plan)))
 
-    untrusted = {"dataset name": name, "columns": _describe(table)}
+    untrusted = {"dataset_name": name, "columns": _describe(table)}
     if question:
         untrusted["question"] = question
     outcome = run_crew(
