@@ -23,6 +23,7 @@ from tests._local import scratch_directory
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
 READY = "backbone up: ready"
+FINAL = ("complete", "failed", "cancelled")
 PROCESSES = ("flaky", "users", "orders", "gateway", "reports", "assistant", "redis", "postgres")
 
 
@@ -155,6 +156,40 @@ def _report_made(up: Up) -> None:
     assert f"job: {job_id}" in report.text
 
 
+README_CSV = (
+    "date,region,amount\n2026-01-01,north,120.5\n2026-01-02,south,98\n"
+    "2026-01-03,north,130.25\n2026-01-04,south,101\n2026-01-05,north,990\n"
+)
+
+
+def _analysis_made(up: Up) -> None:
+    """The README's curls: register, token, upload, analyse, follow, read the result and chart."""
+    api = f"http://127.0.0.1:{up.ports['assistant']}"
+    assert f"curl -i {api}/readyz" in up.output()
+    account = {"email": "ada@example.com", "password": "correct horse battery"}
+    assert httpx.post(f"{api}/v1/auth/register", json=account, timeout=10).status_code == 201
+    form = {"username": account["email"], "password": account["password"]}
+    token = httpx.post(f"{api}/v1/auth/token", data=form, timeout=10).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    files = {"file": ("sales.csv", README_CSV.encode(), "text/csv")}
+    dataset = httpx.post(f"{api}/v1/datasets", files=files, headers=auth, timeout=10).json()
+    body = {
+        "type": "analysis",
+        "input": {"dataset_id": dataset["dataset_id"], "question": "trend?"},
+    }
+    submitted = httpx.post(f"{api}/v1/tasks", json=body, headers=auth, timeout=10)
+    assert submitted.status_code == 202, submitted.text
+    url = f"{api}{submitted.headers['location']}"
+    deadline = time.monotonic() + 60
+    while (task := httpx.get(url, headers=auth, timeout=10).json())["status"] not in FINAL:
+        assert time.monotonic() < deadline, f"task not done in 60s: {task}\n{up.output()}"
+        time.sleep(0.2)
+    assert task["status"] == "complete", task
+    assert task["result"]["data"]["columns"]["amount"]["max"] == 990
+    chart = httpx.get(f"{api}{task['result']['artifacts'][0]['url']}", headers=auth, timeout=10)
+    assert chart.content.startswith(b"\x89PNG")
+
+
 def _stop_and_check(up: Up, sig: signal.Signals) -> None:
     children = up.descendants()
     assert children, "up started no processes"
@@ -189,6 +224,7 @@ def test_external_urls_start_no_servers(tmp_path: Path, redis_url: str, database
         # A queue of its own on the shared Redis, and a job of two seconds.
         "BACKBONE_REPORTS_QUEUE": f"e2e-up-{uuid.uuid4().hex[:8]}",
         "BACKBONE_REPORTS_JOB_SECONDS": "2",
+        "BACKBONE_ASSISTANT_QUEUE": f"e2e-up-assistant-{uuid.uuid4().hex[:8]}",
     }
     with backbone_up(tmp_path, **env) as up:
         up.wait_ready()
@@ -200,6 +236,8 @@ def test_external_urls_start_no_servers(tmp_path: Path, redis_url: str, database
         assert _flaky_answers(up.flaky_port) == [503, 503, 200]
         _report_made(up)
         assert list((tmp_path / "data" / "reports").glob("*.txt")), "report not in the data dir"
+        _analysis_made(up)
+        assert list((tmp_path / "data" / "assistant").rglob("chart.png")), "chart not in data dir"
         _stop_and_check(up, signal.SIGINT)
 
 

@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from backbone.core.config import is_placeholder_secret
@@ -91,8 +91,14 @@ class AssistantSettings(JobQueueSettings):
     dataset_max_bytes: int = Field(default=10 * MIB, ge=1, le=1024 * MIB)
     dataset_max_rows: int = Field(default=100_000, ge=1, le=10_000_000)
     dataset_max_columns: int = Field(default=200, ge=1, le=10_000)
-    gateway_url: str = "http://127.0.0.1:8000"
-    """The API gateway, which the orders source reads the Order Service through."""
+    gateway_url: str = Field(
+        default="http://127.0.0.1:8000",
+        validation_alias=AliasChoices(
+            "BACKBONE_ASSISTANT_GATEWAY_URL", "BACKBONE_GATEWAY_URL", "gateway_url"
+        ),
+    )
+    """The API gateway, which the orders source reads the Order Service through
+    (``BACKBONE_GATEWAY_URL``, which ``backbone up`` sets, is read too)."""
     events_poll_seconds: float = Field(default=0.25, gt=0, le=10)
     """How often a task's event stream looks for new steps while nothing happens."""
 

@@ -135,13 +135,14 @@ SERVICES: Mapping[str, ServiceSpec] = {
         app="backbone.assistant:create_app",
         port=8002,
         needs=frozenset({REDIS, POSTGRES}),
-        try_path="/healthz",
+        try_path="/readyz",
         migrations="backbone.assistant.migrations",
     ),
     "assistant-worker": ServiceSpec(
         name="assistant-worker",
         command=("backbone.cli", "worker", "assistant"),
-        needs=frozenset({REDIS, POSTGRES}),
+        # The gateway first: its URL is in the worker's environment (the orders source).
+        needs=frozenset({REDIS, POSTGRES, "gateway"}),
     ),
     "flaky": ServiceSpec(
         name="flaky",
