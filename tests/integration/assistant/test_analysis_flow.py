@@ -120,3 +120,15 @@ async def test_hostile_words_change_nothing_a_tool_computes(
     assert task["status"] == "complete"
     amount = task["result"]["data"]["columns"]["amount"]
     assert amount["max"] == plain["result"]["data"]["columns"]["amount"]["max"]
+
+
+async def test_deleting_the_account_removes_its_charts(
+    api: httpx.AsyncClient, accounts: Accounts, settings: AssistantSettings
+) -> None:
+    """DELETE /v1/me removes the files of the user's tasks, not only their rows."""
+    task_id, _, token = await _analysed(api, accounts, settings, "outliers")
+    chart = settings.data_dir / "artifacts" / task_id / "chart.png"
+    assert chart.is_file()
+    assert (await api.delete("/v1/me", headers=bearer(token))).status_code == 204
+    assert not chart.exists()
+    assert not chart.parent.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Annotated, Any
 
@@ -35,9 +36,11 @@ from backbone.assistant.deps import (
     AuthDep,
     CurrentUser,
     SessionDep,
+    SettingsDep,
     client_address,
     unauthorized,
 )
+from backbone.assistant.tasks.artifacts import remove_task_files
 from backbone.core.pagination import Limit, Offset
 from backbone.core.problems import ProblemError, problem_responses
 
@@ -218,9 +221,10 @@ async def get_me(user: CurrentUser) -> UserPublic:
     response_class=Response,
     responses={204: {"description": "Deleted."}, **UNAUTHORIZED, **UNAVAILABLE},
 )
-async def delete_me(user: CurrentUser, session: SessionDep) -> Response:
-    await delete_user(session, user.id)
-    logger.info("user_deleted user_id=%s", user.id)
+async def delete_me(user: CurrentUser, session: SessionDep, settings: SettingsDep) -> Response:
+    task_ids = await delete_user(session, user.id)
+    await asyncio.to_thread(remove_task_files, settings.data_dir, task_ids)
+    logger.info("user_deleted user_id=%s tasks=%d", user.id, len(task_ids))
     return Response(status_code=204)
 
 

@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backbone.assistant.auth.models import RefreshToken, User, utcnow
 from backbone.assistant.auth.tokens import hash_refresh_token, new_refresh_token
+from backbone.assistant.tasks.models import AgentTask
 
 __all__ = [
     "Refused",
@@ -68,10 +69,15 @@ async def set_password_hash(session: AsyncSession, user: User, password_hash: st
     await session.commit()
 
 
-async def delete_user(session: AsyncSession, user_id: uuid.UUID) -> None:
-    """Delete the user; its tokens, tasks and datasets go with it (ON DELETE CASCADE)."""
+async def delete_user(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
+    """Delete the user; its tokens, tasks and datasets go with it (ON DELETE CASCADE).
+    The ids of its tasks, whose files the caller removes."""
+    deleted = delete(AgentTask).where(col(AgentTask.owner_id) == user_id)
+    tasks = await session.exec(deleted.returning(col(AgentTask.id)))
+    task_ids = [row[0] for row in tasks.all()]
     await session.exec(delete(User).where(col(User.id) == user_id))
     await session.commit()
+    return task_ids
 
 
 async def page_of_users(

@@ -6,7 +6,9 @@ only names the task's result lists, so a name can never reach another file.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import shutil
+import uuid
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,3 +31,10 @@ def artifact_file(data_dir: Path, row: Mapping[str, Any], name: str) -> tuple[Pa
     if name not in listed or not path.is_file():
         raise ProblemError(404, detail=f"The task has no artifact named {name!r}.")
     return path, listed[name]
+
+
+def remove_task_files(data_dir: Path, task_ids: Iterable[uuid.UUID]) -> None:
+    """Remove every artifact of these tasks (their owner was deleted)."""
+    artifacts = task_artifacts(data_dir)
+    for task_id in task_ids:
+        shutil.rmtree(artifacts.path(task_id, "x").parent, ignore_errors=True)
