@@ -1,4 +1,4 @@
-"""backbone.bench: the benchmarks behind ``backbone bench client|gateway|reports``.
+"""backbone.bench: the benchmarks behind ``backbone bench client|gateway|reports|assistant``.
 
 Each compares against a baseline measured in the same run, prints rich tables and
 the goals it checks, and never gates anything:
@@ -8,15 +8,26 @@ the goals it checks, and never gates anything:
 - :func:`bench_gateway`: the API gateway in front of the User Service, against the
   service direct and nginx (:class:`GatewayOptions`);
 - :func:`bench_reports`: the report API under load, and its job throughput against
-  bare Celery (:class:`ReportsOptions`).
+  bare Celery (:class:`ReportsOptions`);
+- :func:`bench_assistant`: the assistant API under load, and its analyses per second
+  against the same crew kicked off bare (:class:`AssistantOptions`).
 
 The processes they start come from :mod:`backbone.devstack`. Only the CLI and the
 tests import this package (an import-linter contract says so); it needs the
 ``bench`` extra: ``pip install 'backbone[bench]'``.
 """
 
+from backbone.bench._assistant import AssistantOptions, bench_assistant
 from backbone.bench._client import bench_client
 from backbone.bench._gateway import GatewayOptions, bench_gateway
 from backbone.bench._reports import ReportsOptions, bench_reports
 
-__all__ = ["GatewayOptions", "ReportsOptions", "bench_client", "bench_gateway", "bench_reports"]
+__all__ = [
+    "AssistantOptions",
+    "GatewayOptions",
+    "ReportsOptions",
+    "bench_assistant",
+    "bench_client",
+    "bench_gateway",
+    "bench_reports",
+]

@@ -21,7 +21,7 @@ import contextlib
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -151,8 +151,13 @@ def _own_database(server_url: str, name: str) -> Iterator[str]:
         admin.dispose()
 
 
+_BINDING = b"_kombu.binding."
+_DEADLINES = "_kombu.binding_deadlines"
+
+
 def forget_keys(redis_url: str, token: str) -> None:
-    """Delete the run's keys, and its members of kombu's shared binding sets and unacked hash."""
+    """Delete the run's keys, its members of kombu's shared binding sets and unacked hash,
+    and the binding deadlines it leaves without a table."""
     client = redis.Redis.from_url(redis_url)
     mark = token.encode()
     try:
@@ -167,13 +172,22 @@ def forget_keys(redis_url: str, token: str) -> None:
             if mark in message:
                 client.hdel("unacked", tag)
                 client.zrem("unacked_index", tag)
+        # kombu's deadlines of expiring bindings name exchanges, not queues: an exchange
+        # whose binding table is gone (the run's members were its last) has nothing to sweep.
+        exchanges: list[bytes] = client.zrange(_DEADLINES, 0, -1)  # type: ignore[assignment]
+        for exchange in exchanges:
+            if not client.exists(_BINDING + exchange):
+                client.zrem(_DEADLINES, exchange)
     finally:
         client.close()
 
 
 @contextlib.contextmanager
-def bench_stores(tmp: Path, guard: SignalGuard, names: Names) -> Iterator[Stores]:
-    """The run's Redis and migrated database (see the module docstring); all cleaned up after."""
+def bench_stores(
+    tmp: Path, guard: SignalGuard, names: Names, *, locations: Sequence[Path] = (VERSIONS,)
+) -> Iterator[Stores]:
+    """The run's Redis and its database migrated with ``locations`` (the report
+    processor's revisions unless told); all cleaned up after (see the module docstring)."""
     external = external_urls()
     with contextlib.ExitStack() as stack:
         redis_url = external[REDIS] or stack.enter_context(
@@ -184,7 +198,7 @@ def bench_stores(tmp: Path, guard: SignalGuard, names: Names) -> Iterator[Stores
         )
         database_url = stack.enter_context(_own_database(server_url, names.database))
         stack.callback(forget_keys, redis_url, names.token)
-        migrate(database_url, locations=[VERSIONS])
+        migrate(database_url, locations=list(locations))
         origin = {
             (True, True): "REDIS_URL and DATABASE_URL",
             (True, False): "REDIS_URL and embedded PostgreSQL",
@@ -195,13 +209,10 @@ def bench_stores(tmp: Path, guard: SignalGuard, names: Names) -> Iterator[Stores
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_TABLE = JOBS.name
-_NEWEST = f"SELECT max(created_at) FROM {_TABLE}"  # noqa: S608 - the table's own name
-_COUNT = f"SELECT count(*) FROM {_TABLE} WHERE state = ANY(%s) AND created_at > %s"  # noqa: S608
-_CANCEL = (
-    f"UPDATE {_TABLE} SET state = %s, error = %s, finished_at = now()"  # noqa: S608
-    " WHERE state = ANY(%s)"
-)
+# A table's own name (never input) goes into these.
+_NEWEST = "SELECT max(created_at) FROM {table}"
+_COUNT = "SELECT count(*) FROM {table} WHERE state = ANY(%s) AND created_at > %s"
+_CANCEL = "UPDATE {table} SET state = %s, error = %s, finished_at = now() WHERE state = ANY(%s)"
 
 
 class JobTable:
@@ -210,19 +221,23 @@ class JobTable:
     Polled every 10 ms while a batch runs, so each read is one prepared statement on a
     connection of its own (no ORM in between), counting only the jobs created since a
     mark: what the benchmark itself costs stays small, and the same for every batch.
+    ``table`` is the job table's name (the report processor's unless told).
     """
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, *, table: str = JOBS.name) -> None:
         self._conn = psycopg.connect(libpq_url(database_url), autocommit=True, prepare_threshold=0)
+        self._newest = _NEWEST.format(table=table)
+        self._count = _COUNT.format(table=table)
+        self._cancel = _CANCEL.format(table=table)
 
     def mark(self) -> datetime:
         """The newest job's creation time (a batch's jobs are those created after it)."""
-        row = self._conn.execute(_NEWEST).fetchone()
+        row = self._conn.execute(self._newest).fetchone()
         return row[0] if row and row[0] is not None else _EPOCH
 
     def count(self, states: list[str], *, after: datetime = _EPOCH) -> int:
         """Jobs in any of ``states``, created after ``after``."""
-        row = self._conn.execute(_COUNT, (states, after)).fetchone()
+        row = self._conn.execute(self._count, (states, after)).fetchone()
         return int(row[0]) if row else 0
 
     def finished(self, *, after: datetime = _EPOCH) -> int:
@@ -239,7 +254,7 @@ class JobTable:
 
     def cancel_open(self) -> int:
         """Cancel every pending or running job, as ``DELETE /reports/{id}`` would; how many."""
-        cursor = self._conn.execute(_CANCEL, (JobState.CANCELLED.value, CANCEL_REASON, _OPEN))
+        cursor = self._conn.execute(self._cancel, (JobState.CANCELLED.value, CANCEL_REASON, _OPEN))
         return cursor.rowcount
 
     def close(self) -> None:

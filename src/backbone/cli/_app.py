@@ -268,6 +268,30 @@ def bench_reports(
     raise typer.Exit(run_bench(options, out=_out(), err=_err()))
 
 
+@bench_app.command("assistant")
+def bench_assistant(
+    users: Annotated[int, typer.Option(min=1, help="Concurrent users in the latency part.")] = 50,
+    seconds: Annotated[int, typer.Option(min=1, help="Seconds of measured load.")] = 10,
+    warmup: Annotated[int, typer.Option(min=0, help="Seconds of unmeasured load first.")] = 2,
+    think: Annotated[
+        float, typer.Option(min=0, help="Seconds each user pauses after an answer (0: none).")
+    ] = 1.0,
+    tasks: Annotated[
+        int, typer.Option(min=1, help="Analyses timed end to end, ours and the bare crew's.")
+    ] = 100,
+    workers: Annotated[int, typer.Option(min=1, help="Processes of the assistant worker.")] = 2,
+) -> None:
+    """Latency of the assistant API under load, and its analyses/s vs the bare crew."""
+    with _bench_extra():
+        from backbone.bench import AssistantOptions
+        from backbone.bench import bench_assistant as run_bench
+
+    options = AssistantOptions(
+        users=users, seconds=seconds, warmup=warmup, think=think, tasks=tasks, workers=workers
+    )
+    raise typer.Exit(run_bench(options, out=_out(), err=_err()))
+
+
 def main() -> None:
     """The console script's entry point."""
     app()

@@ -50,7 +50,8 @@ def test_without_urls_the_stores_are_embedded_and_stopped_after(
 
 
 def test_forget_keys_removes_the_runs_traces_only(redis_url: str) -> None:
-    """The run's keys, its binding members and its unacked messages go; everyone else's stay."""
+    """The run's keys, binding members, unacked messages and orphaned binding deadlines go;
+    everyone else's stay."""
     ours, theirs = "bench-tok\x06\x16\x06\x16bench-tok", "reports\x06\x16\x06\x16reports"
     with redis.Redis.from_url(redis_url) as client:
         client.lpush("bench-tok", "message")
@@ -64,9 +65,13 @@ def test_forget_keys_removes_the_runs_traces_only(redis_url: str) -> None:
         client.hset("unacked", "tag-ours", json.dumps([{"queue": "bench-tok"}, "", "bench-tok"]))
         client.hset("unacked", "tag-theirs", json.dumps([{"queue": "reports"}, "", "reports"]))
         client.zadd("unacked_index", {"tag-ours": 1.0, "tag-theirs": 2.0})
+        client.sadd("_kombu.binding.ours.pidbox", "x\x06\x16\x06\x16bench-tok-w@h.ours.pidbox")
+        deadlines = {"ours.pidbox": 1.0, "celery.pidbox": 2.0, "reports.pidbox": 3.0}
+        client.zadd("_kombu.binding_deadlines", deadlines)
         forget_keys(redis_url, "tok")
         assert sorted(client.scan_iter()) == [
             b"_kombu.binding.celery.pidbox",
+            b"_kombu.binding_deadlines",
             b"_kombu.binding_permanent.reports",
             b"reports-count",
             b"unacked",
@@ -75,3 +80,6 @@ def test_forget_keys_removes_the_runs_traces_only(redis_url: str) -> None:
         assert client.smembers("_kombu.binding.celery.pidbox") == {theirs.encode()}
         assert client.hkeys("unacked") == [b"tag-theirs"]
         assert client.zrange("unacked_index", 0, -1) == [b"tag-theirs"]
+        # Exchanges without a binding table (ours went with the run's member) have nothing
+        # for kombu to sweep; one whose table others still use keeps its deadline.
+        assert client.zrange("_kombu.binding_deadlines", 0, -1) == [b"celery.pidbox"]
