@@ -215,3 +215,25 @@ async def test_a_malformed_dataset_id_is_422(api: httpx.AsyncClient, accounts: A
     """A dataset id that is not a UUID: 422, never a 404 or a 500."""
     response = await api.get("/v1/datasets/not-a-uuid", headers=bearer(await a_token(accounts)))
     assert_problem(response, 422)
+
+
+async def test_an_upload_that_is_not_multipart_is_415(
+    api: httpx.AsyncClient, accounts: Accounts, migrated_database: str
+) -> None:
+    """The table sent as a JSON body instead of a multipart form: 415, nothing recorded."""
+    response = await api.post(
+        "/v1/datasets", json=[{"a": 1}], headers=bearer(await a_token(accounts))
+    )
+    assert_problem(response, 415)
+    assert response.headers["accept-post"] == "multipart/form-data"
+    assert await count_rows(migrated_database, DATASETS_TABLE) == 0
+
+
+async def test_a_file_that_is_not_utf8_is_422_pointing_at_its_line(
+    make_settings: SettingsFactory,
+) -> None:
+    """A CSV with a byte that is not UTF-8 on line 2: 422 whose pointer is that line."""
+    response, recorded = await _refused_upload(make_settings, b"name\ncaf\xe9\n")
+    body = assert_problem(response, 422)
+    assert body["pointer"] == "line 2"
+    assert recorded == 0

@@ -3,6 +3,7 @@ answers on submission (and what it refuses, recording nothing), reads, lists, ca
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Callable
@@ -13,13 +14,14 @@ import pytest
 
 from backbone.assistant import create_app
 from backbone.assistant.config import AssistantSettings
+from backbone.jobs import Outcome
 from tests.integration.assistant._owners import (
     TASKS_TABLE,
     a_token,
     count_rows,
     database_of,
 )
-from tests.integration.assistant._tasks import SALES_CSV, submit, upload
+from tests.integration.assistant._tasks import SALES_CSV, run_task, submit, upload
 from tests.integration.assistant.conftest import (
     Accounts,
     assert_problem,
@@ -320,3 +322,44 @@ async def test_redis_down_is_503_and_nothing_recorded(
     assert_problem(response, 503)
     assert int(response.headers["retry-after"]) >= 1
     assert await count_rows(database_of(settings), TASKS_TABLE) == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/v1/tasks/not-a-uuid"),
+        ("DELETE", "/v1/tasks/not-a-uuid"),
+        ("GET", "/v1/tasks/not-a-uuid/events"),
+        ("GET", "/v1/tasks/not-a-uuid/artifacts/chart.png"),
+    ],
+)
+async def test_a_malformed_task_id_is_422(
+    api: httpx.AsyncClient, accounts: Accounts, method: str, path: str
+) -> None:
+    """A task id that is not a UUID: 422 naming the path parameter, never "pending"."""
+    response = await api.request(method, path, headers=bearer(await a_token(accounts)))
+    body = assert_problem(response, 422)
+    assert body["errors"][0]["loc"] == ["path", "task_id"]
+
+
+async def test_a_pending_tasks_artifact_is_409(api: httpx.AsyncClient, accounts: Accounts) -> None:
+    """The owner asking for an artifact of a task not complete yet: 409."""
+    token = await a_token(accounts)
+    task_id = await _accepted(api, token, ORDERS)
+    response = await api.get(f"/v1/tasks/{task_id}/artifacts/chart.png", headers=bearer(token))
+    assert_problem(response, 409)
+
+
+@pytest.mark.parametrize(
+    ("name", "status"), [("report.pdf", 404), ("..%2F..%2Fsecret", 404), (".hidden", 422)]
+)
+async def test_an_artifact_the_task_did_not_make_is_not_served(
+    api: httpx.AsyncClient, accounts: Accounts, settings: AssistantSettings, name: str, status: int
+) -> None:
+    """A complete task's artifact under a name its result does not list: 404 (422 if invalid)."""
+    token = await a_token(accounts)
+    dataset_id = (await upload(api, token, SALES_CSV)).json()["dataset_id"]
+    task_id = await _accepted(api, token, {"dataset_id": dataset_id, "question": "trend"})
+    assert await asyncio.to_thread(run_task, settings, task_id) is Outcome.COMPLETE
+    response = await api.get(f"/v1/tasks/{task_id}/artifacts/{name}", headers=bearer(token))
+    assert_problem(response, status)
