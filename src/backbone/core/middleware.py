@@ -81,7 +81,7 @@ class BodySizeLimitMiddleware:
             return
         limit = self.path_limits.get(scope["path"], self.max_body_bytes)
         if self._declared_length(scope) > limit:
-            await self._too_large(scope, receive, send)
+            await self._too_large(scope, receive, send, limit)
             return
         received = 0
         started = False
@@ -105,7 +105,7 @@ class BodySizeLimitMiddleware:
         except RequestBodyTooLarge:
             if started:
                 raise
-            await self._too_large(scope, receive, send)
+            await self._too_large(scope, receive, send, limit)
 
     @staticmethod
     def _declared_length(scope: Scope) -> int:
@@ -114,11 +114,12 @@ class BodySizeLimitMiddleware:
             return 0
         return int(value)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        logger.info("request_body_too_large path=%s limit=%d", _path(scope), self.max_body_bytes)
+    @staticmethod
+    async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        logger.info("request_body_too_large path=%s limit=%d", _path(scope), limit)
         response = problem_response(
             413,
-            detail=f"The request body is larger than {self.max_body_bytes} bytes.",
+            detail=f"The request body is larger than {limit} bytes.",
             instance=_path(scope),
             request_id=request_id_var.get(),
             headers={"Connection": "close"},

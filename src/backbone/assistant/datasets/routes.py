@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Path, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 from pydantic import BaseModel
 from starlette.responses import Response
 
@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 router = APIRouter(tags=["datasets"])
 
 DATASETS_PATH = "/v1/datasets"
+MULTIPART = "multipart/form-data"
 DatasetId = Annotated[uuid.UUID, Path(description="The dataset's id, as the 201 gave it.")]
 Responses = dict[int | str, dict[str, Any]]
 
@@ -85,6 +86,14 @@ def _problem(exc: DatasetError) -> ProblemError:
     return ProblemError(exc.status, detail=exc.detail, extra=extra, headers=headers)
 
 
+async def multipart_body(request: Request) -> None:
+    """415 for a body that is not a multipart form (FastAPI would only miss ``file``: 422)."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != MULTIPART:
+        detail = f"Send the file as {MULTIPART}."
+        raise ProblemError(415, detail=detail, headers={"Accept-Post": MULTIPART})
+
+
 @router.post(
     DATASETS_PATH,
     operation_id="uploadDataset",
@@ -105,6 +114,7 @@ def _problem(exc: DatasetError) -> ProblemError:
 )
 async def upload_dataset(
     user: CurrentUser,
+    _multipart: Annotated[None, Depends(multipart_body)],
     settings: SettingsDep,
     session: SessionDep,
     response: Response,

@@ -7,6 +7,7 @@ caller cannot see (the same answer as a dataset that does not exist).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -50,9 +51,11 @@ async def task_request(request: Request, user: CurrentUser, session: SessionDep)
         raise ProblemError(415, detail=f"Send the task as {JSON}.", headers={"Accept-Post": JSON})
     body = await request.body()
     try:
-        body.decode("utf-8")
+        json.loads(body.decode("utf-8"))
     except UnicodeDecodeError:
         raise ProblemError(400, detail="The body is not UTF-8.") from None
+    except ValueError:
+        raise ProblemError(400, detail="The body is not valid JSON.") from None
     try:
         spec = TaskRequest.model_validate_json(body)
     except ValidationError as exc:

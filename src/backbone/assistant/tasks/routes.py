@@ -12,7 +12,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from starlette.responses import FileResponse, Response
 
@@ -177,6 +177,16 @@ async def cancel_task(task_id: TaskId, user: CurrentUser, jobs: JobsDep) -> Task
     return await events.current_view(jobs.store, task_id, owner=owner)
 
 
+async def visible_task(task_id: TaskId, user: CurrentUser, jobs: JobsDep) -> uuid.UUID:
+    """The id of a task the caller may see; 404 otherwise. A dependency, so that the 404
+    is answered before a stream starts (raised in the stream, it would be a 500)."""
+    await find_job(store=jobs.store, job_id=task_id, owner=owner_of(user))
+    return task_id
+
+
+VisibleTaskId = Annotated[uuid.UUID, Depends(visible_task)]
+
+
 @router.get(
     "/v1/tasks/{task_id}/events",
     operation_id="getTaskEvents",
@@ -191,7 +201,7 @@ async def cancel_task(task_id: TaskId, user: CurrentUser, jobs: JobsDep) -> Task
     },
 )
 async def task_events(
-    task_id: TaskId,
+    task_id: VisibleTaskId,
     user: CurrentUser,
     jobs: JobsDep,
     settings: SettingsDep,
@@ -199,7 +209,6 @@ async def task_events(
     last_event_id: LastEventId = None,
 ) -> AsyncIterator[ServerSentEvent]:
     owner = owner_of(user)
-    await find_job(store=jobs.store, job_id=task_id, owner=owner)  # 404 before the stream
     after = int(last_event_id) if last_event_id else 0
     async for event in events.stream(
         jobs.store,
