@@ -111,7 +111,9 @@ async def test_offline_worker_analyses_an_upload(
     assert chart.headers["content-type"] == "image/png"
     assert chart.content.startswith(b"\x89PNG\r\n\x1a\n")
     assert len(chart.content) == artifact["size"]
-    assert f"job_complete kind=assistant job_id={task_id}" in offline_worker.output()
+    output = offline_worker.output()
+    assert f"job_complete kind=assistant job_id={task_id}" in output
+    assert "crewai_configured_after_import" not in output
 
 
 async def test_orders_are_read_through_the_gateway_with_the_request_id(
