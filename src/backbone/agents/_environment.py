@@ -54,8 +54,10 @@ def configure_crewai(*, data_dir: Path) -> None:
     # Absolute: CrewAI hands it to appdirs, whose os.path.join keeps only an absolute part.
     os.environ["CREWAI_STORAGE_DIR"] = str(root)
     with _lock:
-        _root = root
-        if "crewai" in sys.modules:
+        previous, _root = _root, root
+        # The same directory again (a worker's handler, after the parent preloaded CrewAI
+        # with it) changes nothing: only a move after the import is worth a warning.
+        if "crewai" in sys.modules and root != previous:
             logger.warning("crewai_configured_after_import data_dir=%s", data_dir)
 
 

@@ -96,7 +96,7 @@ class JobSql:
         self.unlock = b"SELECT pg_advisory_unlock(%(key)s)"
         self.add_step: bytes | None = None
         if steps is not None:
-            self.add_step = _render(sql.SQL(_STEP).format(steps=sql.Identifier(steps)))
+            self.add_step = _render(sql.SQL(_STEP).format(table=t, steps=sql.Identifier(steps)))
 
     def note(self, columns: Iterable[str]) -> bytes:
         """Set ``columns`` of the kind's own on a job, if it is still running."""
@@ -187,13 +187,14 @@ _FAIL = (
     "UPDATE {table} SET state = 'failed', error = %(error)s, finished_at = now()"
     " WHERE id = %(id)s AND NOT (state = ANY(%(final)s)) RETURNING id"
 )
+# A step is appended only while its job is in progress: a cancelled job gets none.
 _STEP = """
 INSERT INTO {steps} (job_id, seq, attempt, agent, tool, input, output, started_at, finished_at)
-VALUES (
+SELECT
     %(id)s,
     (SELECT coalesce(max(seq), 0) + 1 FROM {steps} WHERE job_id = %(id)s),
     %(attempt)s, %(agent)s, %(tool)s, %(input)s, %(output)s,
     coalesce(%(started_at)s::timestamptz, now()), now()
-)
+WHERE EXISTS (SELECT 1 FROM {table} WHERE id = %(id)s AND state = 'in-progress')
 RETURNING seq
 """

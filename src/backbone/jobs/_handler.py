@@ -94,7 +94,8 @@ class JobContext:
         output: Any = None,
         started_at: datetime | None = None,
     ) -> int:
-        """Append a finished step (committed at once); its ``seq``."""
+        """Append a finished step (committed at once); its ``seq``. :class:`JobCancelled`
+        (and no step) if the job is no longer in progress."""
         if self._sql.add_step is None:
             raise TypeError("this job kind records no steps")
         values = {
@@ -107,7 +108,8 @@ class JobContext:
             "started_at": started_at,
         }
         row = self._conn.execute(self._sql.add_step, values).fetchone()
-        assert row is not None  # noqa: S101 - INSERT ... RETURNING returns its row
+        if row is None:
+            raise JobCancelled(f"job {self.job_id} is no longer in progress")
         seq: int = row["seq"]
         return seq
 
