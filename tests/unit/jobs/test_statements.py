@@ -66,3 +66,11 @@ def test_page_filters_on_the_kinds_columns_are_parameters() -> None:
     assert select.endswith('AND "type" = $6 ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5')
     assert count.endswith('AND "type" = $4')
     assert _filtered(store.page, store.count, ()) == (store.page, store.count)
+
+
+def test_a_step_is_recorded_only_while_its_job_runs() -> None:
+    """The step INSERT names the job table's in-progress state: a cancelled job gets no step."""
+    runner = JobSql("some_jobs", "some_steps")
+    assert runner.add_step is not None
+    step = _sql(runner.add_step)
+    assert "FROM \"some_jobs\" WHERE id = %(id)s AND state = 'in-progress'" in step
