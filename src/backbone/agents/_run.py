@@ -16,6 +16,7 @@ from backbone.agents._providers import api_key_for
 from backbone.agents._settings import AgentSettings, engine_label
 from backbone.agents._specs import CrewOutcome, CrewSpec, Step, ToolCall
 from backbone.agents._translate import redact, translate
+from backbone.core.logging import mask_secret
 
 __all__ = ["run_crew"]
 
@@ -36,6 +37,7 @@ def _refuse_running_loop() -> None:
 def _real_llm(settings: AgentSettings) -> tuple[Any, str | None]:
     """CrewAI's LLM for ``settings`` and the key it holds (to keep it out of messages)."""
     key = api_key_for(settings)
+    mask_secret(key)  # whatever echoes it (a server's error, a library's log line)
     options: dict[str, Any] = {
         "model": settings.model,
         "timeout": settings.timeout,

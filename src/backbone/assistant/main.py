@@ -32,7 +32,7 @@ from backbone.assistant.tasks.routes import router as tasks_router
 from backbone.core.app import create_service_app
 from backbone.core.db import session_factory
 from backbone.core.health import ReadinessCheck
-from backbone.core.logging import configure_logging
+from backbone.core.logging import configure_logging, mask_secret
 from backbone.core.redis import check_redis, create_redis
 from backbone.jobs import JobsApi
 
@@ -72,6 +72,7 @@ def create_app(settings: AssistantSettings | None = None) -> FastAPI:
     if settings.database_url is None or settings.redis_url is None:
         raise ValueError("the assistant needs DATABASE_URL and REDIS_URL")
     configure_logging(level=settings.log_level, fmt=settings.log_format, file=settings.log_file)
+    mask_secret(settings.jwt_secret.get_secret_value())
     jobs = JobsApi(ASSISTANT, settings)
     engine = database_engine(settings)
     # A short timeout: the login limit fails closed (503) rather than hang on Redis.

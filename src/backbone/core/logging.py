@@ -16,7 +16,9 @@ Both formats mask credentials in URLs (userinfo, ``?token=`` and the like:
 own code masks at the source; this is the safety net for lines nobody here wrote:
 httpx logs every request's URL, uvicorn's access log every query string, and
 exception texts carry URLs into tracebacks. It costs two substring tests on a line
-without a URL, a few microseconds on one with.
+without a URL, a few microseconds on one with. Secrets a process knows (a model's API
+key, a signing key) are registered with :func:`mask_secret` and masked the same way,
+wherever they appear: a server that echoes a key puts it in a library's error line.
 """
 
 from __future__ import annotations
@@ -77,11 +79,31 @@ def _console_value(value: object) -> str:
     return json.dumps(text, ensure_ascii=False) if not text or _QUOTE.search(text) else text
 
 
+MASK = "**********"
+_SECRETS: set[str] = set()
+MIN_SECRET_LENGTH = 8
+"""Shorter values are not masked: they would mask ordinary words (and are no secrets)."""
+
+
+def mask_secret(value: str | None) -> None:
+    """Mask ``value`` wherever it appears in a log line of this process from now on."""
+    if value is not None and len(value) >= MIN_SECRET_LENGTH:
+        _SECRETS.add(value)
+
+
+def redact_secrets(text: str) -> str:
+    """``text`` with every registered secret replaced by :data:`MASK`."""
+    for secret in _SECRETS:
+        if secret in text:
+            text = text.replace(secret, MASK)
+    return text
+
+
 class _Redacting(logging.Formatter):
-    """The finished line, URL credentials masked (see the module)."""
+    """The finished line, URL credentials and registered secrets masked (see the module)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return redact_urls(super().format(record))
+        return redact_secrets(redact_urls(super().format(record)))
 
 
 class JsonLineFormatter(_Redacting, JsonFormatter):

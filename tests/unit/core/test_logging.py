@@ -220,3 +220,24 @@ async def test_request_logs_carry_request_id(
     await client.get("/boom", headers={"X-Request-ID": "trace-me"})
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
     assert any(line["request_id"] == "trace-me" for line in lines)
+
+
+def test_a_registered_secret_is_masked_in_every_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """A secret registered with mask_secret never reaches a line, traceback included."""
+    from backbone.core.logging import MASK, mask_secret
+
+    secret = "sk-test-" + "s3cr3t" * 4
+    mask_secret(secret)
+    mask_secret("short")  # too short to mask: ordinary words stay
+    configure_logging(level="INFO", fmt="console")
+    log = logging.getLogger("test.secrets")
+    log.info("server said: invalid key %s", secret)
+    try:
+        raise ValueError(f"echo {secret}")
+    except ValueError:
+        log.exception("failed")
+    log.info("a short word")
+    err = capsys.readouterr().err
+    assert secret not in err
+    assert err.count(MASK) == 2  # the message, and the exception line of the traceback
+    assert "a short word" in err
