@@ -152,9 +152,9 @@ async def list_datasets(
     )
 
 
-def _one(description: str) -> Responses:
+def _one(status: int, description: str) -> Responses:
     return {
-        200: {"description": description},
+        status: {"description": description},
         **UNAUTHORIZED,
         **NOT_FOUND,
         **VALIDATION,
@@ -167,7 +167,7 @@ def _one(description: str) -> Responses:
     operation_id="getDataset",
     summary="A dataset's description (not its rows).",
     response_model=DatasetView,
-    responses=_one("The dataset."),
+    responses=_one(200, "The dataset."),
 )
 async def describe_dataset(
     dataset_id: DatasetId, user: CurrentUser, session: SessionDep
@@ -184,7 +184,7 @@ async def describe_dataset(
     summary="Delete a dataset. Tasks that already read it keep their results.",
     status_code=204,
     response_class=Response,
-    responses={**_one("Deleted."), 204: {"description": "Deleted."}},
+    responses=_one(204, "Deleted."),
 )
 async def remove_dataset(dataset_id: DatasetId, user: CurrentUser, session: SessionDep) -> Response:
     if not await delete_dataset(session, dataset_id, owner=user.id):

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from starlette.responses import FileResponse, Response
 
@@ -177,6 +177,15 @@ async def cancel_task(task_id: TaskId, user: CurrentUser, jobs: JobsDep) -> Task
     return await events.current_view(jobs.store, task_id, owner=owner)
 
 
+async def visible_task(task_id: TaskId, user: CurrentUser, jobs: JobsDep) -> None:
+    """404 unless the user may see the task: a dependency, so it answers before the
+    stream's 200 (the body of a streaming route runs only once the response has started)."""
+    await find_job(store=jobs.store, job_id=task_id, owner=owner_of(user))
+
+
+VisibleTask = Annotated[None, Depends(visible_task)]
+
+
 @router.get(
     "/v1/tasks/{task_id}/events",
     operation_id="getTaskEvents",
@@ -196,10 +205,10 @@ async def task_events(
     jobs: JobsDep,
     settings: SettingsDep,
     request: Request,
+    _visible: VisibleTask,
     last_event_id: LastEventId = None,
 ) -> AsyncIterator[ServerSentEvent]:
     owner = owner_of(user)
-    await find_job(store=jobs.store, job_id=task_id, owner=owner)  # 404 before the stream
     after = int(last_event_id) if last_event_id else 0
     async for event in events.stream(
         jobs.store,
