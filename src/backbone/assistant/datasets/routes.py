@@ -32,6 +32,8 @@ router = APIRouter(tags=["datasets"])
 DATASETS_PATH = "/v1/datasets"
 DatasetId = Annotated[uuid.UUID, Path(description="The dataset's id, as the 201 gave it.")]
 Responses = dict[int | str, dict[str, Any]]
+NAME_PATTERN = r"^[^\x00]*$"
+"""A dataset's name holds no NUL (PostgreSQL text cannot)."""
 
 UNAUTHORIZED = problem_responses([401], description="No valid access token.")
 VALIDATION = problem_responses([422], description="The request did not validate.")
@@ -109,7 +111,7 @@ async def upload_dataset(
     session: SessionDep,
     response: Response,
     file: Annotated[UploadFile, File(description="A CSV file or a JSON array of objects.")],
-    name: Annotated[str | None, Form(min_length=1, max_length=200)] = None,
+    name: Annotated[str | None, Form(min_length=1, max_length=200, pattern=NAME_PATTERN)] = None,
 ) -> DatasetView:
     limits = _limits(settings)
     content = await file.read(limits.max_bytes + 1)
@@ -122,7 +124,7 @@ async def upload_dataset(
     dataset = await create_dataset(
         session,
         owner=user.id,
-        name=name or file.filename or "dataset",
+        name=name or (file.filename or "").replace("\x00", "") or "dataset",
         media_type=parsed.media_type,
         content=content,
         parsed=parsed,
