@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hypothesis import strategies as st
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # The flaky service answers 5xx on purpose: its contract documents those statuses.
@@ -52,6 +54,41 @@ REPORTS_SCHEMATHESIS = """
 include-operation-id = "getReportStatus"
 checks.use_after_free.enabled = false
 """
+# POST /v1/tasks: schema-valid data is any of the three types with any object as
+# `input`. The contract documents 422 for what the schema cannot say: "recommendation" and
+# "automation" are "not available yet", an `input` is checked against its type (an
+# analysis needs a `dataset_id` or `"source": "orders"`), and a dataset id must name one
+# of the caller's datasets. Valid tasks do come: the link from uploadDataset's 201 gives one.
+ASSISTANT_SCHEMATHESIS = """
+[[operations]]
+include-operation-id = "createTask"
+checks.positive_data_acceptance.expected-statuses = [
+    "2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"
+]
+"""
+
+
+@st.composite
+def csv_files(draw: st.DrawFn) -> bytes:
+    """A CSV file the assistant accepts: a header of distinct names, rows of integers."""
+    names = draw(
+        st.lists(
+            st.from_regex(r"[a-z][a-z0-9_]{0,11}", fullmatch=True),
+            min_size=1,
+            max_size=4,
+            unique=True,
+        )
+    )
+    row = st.lists(st.integers(-(10**6), 10**6), min_size=len(names), max_size=len(names))
+    rows = draw(st.lists(row, min_size=1, max_size=30))
+    lines = [",".join(names), *(",".join(map(str, values)) for values in rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+MEDIA_TYPES = {"text/csv": csv_files()}
+"""Files of the media types a contract's uploads declare (``encoding.contentType``):
+schemathesis cannot make them from a schema, so its positive uploads would all be refused."""
+
 # The drift test builds the app without serving it: nothing connects before a request.
 UNREACHABLE_STORES = {
     "database_url": "postgresql://postgres@127.0.0.1:1/none",
@@ -79,6 +116,9 @@ class ContractCase:
     (for services that need others running, like the gateway) instead of in-process."""
     stateful: bool = False
     """Also run schemathesis's stateful tests, which follow the contract's links."""
+    bearer: str | None = None
+    """A fixture giving ``token(method, path)``: schemathesis's auth provider puts the
+    access token it returns in every request (``Authorization: Bearer ...``)."""
 
     @property
     def contract_path(self) -> Path:
@@ -134,5 +174,16 @@ CONTRACTS = (
         live="live_reports",
         stateful=True,
         schemathesis_config=REPORTS_SCHEMATHESIS,
+    ),
+    ContractCase(
+        name="assistant",
+        contract="contracts/openapi/assistant.yaml",
+        app_factory="backbone.assistant:create_app",
+        settings="backbone.assistant.config:AssistantSettings",
+        test_settings=UNREACHABLE_STORES,
+        live="live_assistant",
+        bearer="assistant_tokens",
+        stateful=True,
+        schemathesis_config=ASSISTANT_SCHEMATHESIS,
     ),
 )

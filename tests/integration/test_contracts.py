@@ -3,15 +3,18 @@ finds nothing with every default check."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+import requests
 import schemathesis
 import yaml
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
-from tests.integration.contracts import CONTRACTS, ContractCase
+from tests.integration.contracts import CONTRACTS, MEDIA_TYPES, ContractCase
 
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 MAX_EXAMPLES = 50
@@ -100,6 +103,27 @@ def test_drift_comparison_sees_a_difference(
     )
 
 
+class BearerToken(requests.auth.AuthBase):
+    """A schema's auth provider (``schema.auth.set_from_requests``): the access token its
+    case's fixture gives for the request, put in as the request is sent — asked then, not
+    when the case is generated, since the coverage phase builds its cases at collection,
+    before any fixture runs."""
+
+    def __init__(self) -> None:
+        self.token: Callable[[str, str], str] | None = None
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if self.token is None:
+            raise RuntimeError("no access token: the test did not ask for its case's fixture")
+        path = urlsplit(request.url or "").path
+        request.headers["Authorization"] = f"Bearer {self.token(request.method or '', path)}"
+        return request
+
+
+BEARERS: dict[str, BearerToken] = {}
+"""The auth provider of each case that has one, by name."""
+
+
 def _schema(contract_case: ContractCase) -> Any:
     """The HAND-WRITTEN contract, loaded by schemathesis, aimed at the app in-process
     (or, for a live case, at the URL its fixture gives, when the test runs)."""
@@ -107,14 +131,27 @@ def _schema(contract_case: ContractCase) -> Any:
     schema = schemathesis.openapi.from_path(contract_case.contract_path, config=config)
     if contract_case.live is None:
         schema.app = contract_case.create_app()
+    if contract_case.bearer is not None:
+        schema.auth.set_from_requests(BEARERS.setdefault(contract_case.name, BearerToken()))
     return schema
 
+
+for _media_type, _files in MEDIA_TYPES.items():
+    schemathesis.openapi.media_type(_media_type, _files)
 
 # Built at import: schemathesis generates one subtest per operation of each schema.
 # (`schemathesis.pytest.from_fixture` would be lazier but breaks on pytest 9's nodes.)
 SCHEMAS = {case.name: _schema(case) for case in CONTRACTS}
 # Keyed by the contract's location: the schema object a test case carries may be a copy.
-LIVE = {SCHEMAS[case.name].location: case.live for case in CONTRACTS if case.live}
+BY_LOCATION = {SCHEMAS[case.name].location: case for case in CONTRACTS}
+
+
+def _serve(contract_case: ContractCase, request: pytest.FixtureRequest) -> str | None:
+    """The live instance's base URL (None for an in-process app); the case's access
+    token handed to its auth provider."""
+    if contract_case.bearer is not None:
+        BEARERS[contract_case.name].token = request.getfixturevalue(contract_case.bearer)
+    return request.getfixturevalue(contract_case.live) if contract_case.live else None
 
 
 @schemathesis.pytest.parametrize(**SCHEMAS)
@@ -125,11 +162,11 @@ LIVE = {SCHEMAS[case.name].location: case.live for case in CONTRACTS if case.liv
 )
 def test_schemathesis(case: Any, request: pytest.FixtureRequest) -> None:
     """Generated requests, valid and invalid, get answers the contract allows (all checks)."""
-    live = LIVE.get(case.operation.schema.location)
-    if live is None:
+    base_url = _serve(BY_LOCATION[case.operation.schema.location], request)
+    if base_url is None:
         case.call_and_validate()
     else:
-        case.call_and_validate(base_url=request.getfixturevalue(live))
+        case.call_and_validate(base_url=base_url)
 
 
 @pytest.mark.parametrize(
@@ -138,7 +175,7 @@ def test_schemathesis(case: Any, request: pytest.FixtureRequest) -> None:
 def test_schemathesis_stateful(stateful_case: ContractCase, request: pytest.FixtureRequest) -> None:
     """Sequences following the contract's links get answers it allows (all checks)."""
     schema = SCHEMAS[stateful_case.name]
-    base_url = request.getfixturevalue(stateful_case.live) if stateful_case.live else None
+    base_url = _serve(stateful_case, request)
 
     class Links(schema.as_state_machine()):  # type: ignore[misc]
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:

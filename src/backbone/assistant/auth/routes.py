@@ -135,7 +135,8 @@ async def login(
     email = normalise_email(form.username)
     # Counted before the password is looked at: past the limit, right or wrong is 429.
     await auth.limits.login(email=email, client=client_address(request))
-    user = await user_by_email(session, email)
+    # PostgreSQL text cannot hold a NUL, and no stored email does: such a name is unknown.
+    user = await user_by_email(session, email) if "\x00" not in email else None
     verified = await auth.passwords.verify(user.password_hash if user else None, form.password)
     if user is None or not verified.ok:
         logger.info("login_refused")

@@ -33,6 +33,8 @@ DATASETS_PATH = "/v1/datasets"
 MULTIPART = "multipart/form-data"
 DatasetId = Annotated[uuid.UUID, Path(description="The dataset's id, as the 201 gave it.")]
 Responses = dict[int | str, dict[str, Any]]
+NAME_PATTERN = r"^[^\x00]*$"
+"""A dataset's name holds no NUL (PostgreSQL text cannot)."""
 
 UNAUTHORIZED = problem_responses([401], description="No valid access token.")
 VALIDATION = problem_responses([422], description="The request did not validate.")
@@ -119,7 +121,7 @@ async def upload_dataset(
     session: SessionDep,
     response: Response,
     file: Annotated[UploadFile, File(description="A CSV file or a JSON array of objects.")],
-    name: Annotated[str | None, Form(min_length=1, max_length=200)] = None,
+    name: Annotated[str | None, Form(min_length=1, max_length=200, pattern=NAME_PATTERN)] = None,
 ) -> DatasetView:
     limits = _limits(settings)
     content = await file.read(limits.max_bytes + 1)
@@ -132,7 +134,7 @@ async def upload_dataset(
     dataset = await create_dataset(
         session,
         owner=user.id,
-        name=name or file.filename or "dataset",
+        name=name or (file.filename or "").replace("\x00", "") or "dataset",
         media_type=parsed.media_type,
         content=content,
         parsed=parsed,
@@ -162,9 +164,9 @@ async def list_datasets(
     )
 
 
-def _one(description: str) -> Responses:
+def _one(status: int, description: str) -> Responses:
     return {
-        200: {"description": description},
+        status: {"description": description},
         **UNAUTHORIZED,
         **NOT_FOUND,
         **VALIDATION,
@@ -177,7 +179,7 @@ def _one(description: str) -> Responses:
     operation_id="getDataset",
     summary="A dataset's description (not its rows).",
     response_model=DatasetView,
-    responses=_one("The dataset."),
+    responses=_one(200, "The dataset."),
 )
 async def describe_dataset(
     dataset_id: DatasetId, user: CurrentUser, session: SessionDep
@@ -194,7 +196,7 @@ async def describe_dataset(
     summary="Delete a dataset. Tasks that already read it keep their results.",
     status_code=204,
     response_class=Response,
-    responses={**_one("Deleted."), 204: {"description": "Deleted."}},
+    responses=_one(204, "Deleted."),
 )
 async def remove_dataset(dataset_id: DatasetId, user: CurrentUser, session: SessionDep) -> Response:
     if not await delete_dataset(session, dataset_id, owner=user.id):
