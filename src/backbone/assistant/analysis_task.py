@@ -20,13 +20,13 @@ import asyncio
 import dataclasses
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
-from backbone.agents import AgentSettings, Step, ToolCall, run_crew
+from backbone.agents import AgentSettings, CrewOutcome, Step, ToolCall, run_crew
 from backbone.assistant.analysis import (
     analysis_data,
     compose_report,
@@ -42,7 +42,7 @@ from backbone.assistant.orders import fetch_orders
 from backbone.core.db import libpq_url
 from backbone.jobs import JobContext
 
-__all__ = ["CHART", "AnalysisRun", "TableMissing", "run_analysis"]
+__all__ = ["CHART", "Analysis", "AnalysisRun", "TableMissing", "load_table", "run_analysis"]
 
 CHART = "chart.png"
 ANALYST = "data_analyst"
@@ -103,23 +103,66 @@ def load_table(
     )
 
 
-def _describe(table: ParsedDataset) -> str:
-    return ", ".join(f"{column.name} ({column.type})" for column in table.columns)
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """One table ready for the crew: its frame, the plan, and what the prompt may hold."""
+
+    name: str
+    table: ParsedDataset
+    frame: Any
+    plan: list[ToolCall]
+    question: str | None = None
+
+    @classmethod
+    def of(cls, name: str, table: ParsedDataset, question: str | None = None) -> Analysis:
+        """The frame of ``table`` and the plan its columns and the question call for."""
+        frame = frame_from_rows(table.rows, table.columns)
+        planned = plan_analysis(question, table.columns, distinct=distinct_counts(frame))
+        plan = [ToolCall(tool, args) for tool, args in planned]
+        return cls(name=name, table=table, frame=frame, plan=plan, question=question)
+
+    def kickoff(
+        self, agents: AgentSettings, on_step: Callable[[Step], None] | None = None
+    ) -> CrewOutcome:
+        """Run the crew once. What the user wrote goes in as delimited data only."""
+        columns = ", ".join(f"{column.name} ({column.type})" for column in self.table.columns)
+        untrusted = {"dataset_name": self.name, "columns": columns}
+        if self.question:
+            untrusted["question"] = self.question
+        return run_crew(
+            analysis_crew(self.frame),
+            settings=agents,
+            inputs={"rows": str(len(self.table.rows))},
+            untrusted=untrusted,
+            plan=self.plan,
+            compose=lambda steps: compose_report(_outputs(steps)),
+            on_step=on_step,
+        )
+
+    def result(self, outcome: CrewOutcome) -> AnalysisRun:
+        """The task's result from the crew's outcome: pandas' numbers, the text, the chart."""
+        outputs = _outputs(outcome.steps)
+        chart = render_chart(self.frame, outputs)
+        result = {
+            "text": outcome.text,
+            "data": analysis_data(self.frame, outputs),
+            "engine": outcome.engine,
+            "artifacts": [{"name": CHART, "media_type": "image/png", "size": len(chart)}],
+        }
+        return AnalysisRun(result=result, chart=chart)
 
 
 def run_analysis(
     job: JobContext, *, settings: AssistantSettings, agents: AgentSettings, request_id: str | None
 ) -> AnalysisRun:
-    """Analyse the task's table with the crew; the result and the chart."""
+    """Analyse the task's table with the crew, each tool call committed as a step."""
     task_input: dict[str, Any] = job.row["input"]
     name, table = load_table(
         task_input, owner=job.row["owner_id"], settings=settings, request_id=request_id
     )
-    frame = frame_from_rows(table.rows, table.columns)
-    question = task_input.get("question")
-    planned = plan_analysis(question, table.columns, distinct=distinct_counts(frame))
-    plan = [ToolCall(tool, args) for tool, args in planned]
-    job.note(total_steps=len(plan) if agents.is_local else None, completed_steps=0)
+    analysis = Analysis.of(name, table, task_input.get("question"))
+    planned = len(analysis.plan)
+    job.note(total_steps=planned if agents.is_local else None, completed_steps=0)
     done: list[Step] = []
 
     def record(step: Step) -> None:
@@ -133,30 +176,10 @@ def run_analysis(
             started_at=step.started_at,
         )
         job.note(completed_steps=len(done))
-        if plan:
-            job.progress(min(95, 95 * len(done) // len(plan)))
+        if planned:
+            job.progress(min(95, 95 * len(done) // planned))
 
-    untrusted = {"dataset_name": name, "columns": _describe(table)}
-    if question:
-        untrusted["question"] = question
-    outcome = run_crew(
-        analysis_crew(frame),
-        settings=agents,
-        inputs={"rows": str(len(table.rows))},
-        untrusted=untrusted,
-        plan=plan,
-        compose=lambda steps: compose_report(_outputs(steps)),
-        on_step=record,
-    )
-    outputs = _outputs(outcome.steps)
-    chart = render_chart(frame, outputs)
-    result = {
-        "text": outcome.text,
-        "data": analysis_data(frame, outputs),
-        "engine": outcome.engine,
-        "artifacts": [{"name": CHART, "media_type": "image/png", "size": len(chart)}],
-    }
-    return AnalysisRun(result=result, chart=chart)
+    return analysis.result(analysis.kickoff(agents, on_step=record))
 
 
 def _outputs(steps: Sequence[Step]) -> list[tuple[str, dict[str, Any], Any]]:

@@ -41,44 +41,22 @@ WARMUP = 3
 
 def _analysis(data_dir: Path) -> tuple[Callable[[], Any], Callable[[], Any]]:
     """What to time: the bare kickoff, and the kickoff with the result's data and chart."""
-    from backbone.agents import AgentSettings, Step, ToolCall, configure_crewai, run_crew
-    from backbone.assistant.analysis import (
-        analysis_data,
-        compose_report,
-        distinct_counts,
-        frame_from_rows,
-        plan_analysis,
-        render_chart,
-    )
-    from backbone.assistant.crews.analysis import analysis_crew
+    from backbone.agents import AgentSettings, configure_crewai
+    from backbone.assistant.analysis_task import Analysis
     from backbone.assistant.datasets import DatasetLimits, parse_upload
 
     configure_crewai(data_dir=data_dir)
     limits = DatasetLimits(max_bytes=len(DATASET), max_rows=100_000, max_columns=200)
     table = parse_upload(DATASET, filename=DATASET_NAME, content_type="text/csv", limits=limits)
-    frame = frame_from_rows(table.rows, table.columns)
-    planned = plan_analysis(None, table.columns, distinct=distinct_counts(frame))
-    plan = [ToolCall(tool, args) for tool, args in planned]
+    # The very objects the worker's handler uses: the same frame, plan, crew and prompt.
+    analysis = Analysis.of(DATASET_NAME, table)
     settings = AgentSettings(model="local")
-    columns = ", ".join(f"{column.name} ({column.type})" for column in table.columns)
-    untrusted = {"dataset_name": DATASET_NAME, "columns": columns}
-
-    def outputs(steps: Sequence[Step]) -> list[tuple[str, dict[str, Any], Any]]:
-        return [(step.tool, step.input, step.output) for step in steps if step.error is None]
 
     def kickoff() -> Any:
-        return run_crew(
-            analysis_crew(frame),
-            settings=settings,
-            inputs={"rows": str(len(table.rows))},
-            untrusted=untrusted,
-            plan=plan,
-            compose=lambda steps: compose_report(outputs(steps)),
-        )
+        return analysis.kickoff(settings)
 
     def whole() -> Any:
-        done = outputs(kickoff().steps)
-        return analysis_data(frame, done), render_chart(frame, done)
+        return analysis.result(kickoff())
 
     return kickoff, whole
 
