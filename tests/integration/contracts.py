@@ -65,7 +65,15 @@ include-operation-id = "createTask"
 checks.positive_data_acceptance.expected-statuses = [
     "2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"
 ]
+
+[[operations]]
+include-operation-id = "uploadDataset"
+checks.negative_data_rejection.enabled = false
 """
+# A multipart form cannot carry a null: schemathesis sends a "null" name as the text
+# `null`, which is a valid name, and takes the 201 for a schema-violating request
+# accepted. The upload's real refusals (415, 413, 422 with a pointer) are checked in
+# tests/integration/assistant/test_datasets.py; every other check stays on.
 
 
 @st.composite

@@ -30,8 +30,15 @@ __all__ = ["SignalGuard", "StopRequested", "Supervisor"]
 HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
-class StopRequested(Exception):
-    """A signal asked the command to stop."""
+class StopRequested(KeyboardInterrupt):
+    """A signal asked the command to stop.
+
+    A ``KeyboardInterrupt`` (not an ``Exception``): the handler raises it wherever the main
+    thread is, and when that is inside an asyncio callback (a benchmark's load runs on an
+    event loop) the loop re-raises only ``SystemExit`` and ``KeyboardInterrupt`` — it logs
+    anything else and carries on, and the stop would be lost. Nor does a broad ``except
+    Exception`` swallow it on its way out.
+    """
 
     def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)

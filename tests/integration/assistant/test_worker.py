@@ -173,8 +173,8 @@ async def test_a_worker_killed_mid_task_is_replaced_and_the_task_completes(
             started = f"job_started kind=assistant job_id={task_id} attempt="
             (running,) = [w for w in pair if f"{started}1" in w.output()]
             (other,) = [w for w in pair if w is not running]
+            running.kill()  # then the new script: the dead worker takes none of it
             model.script(replies)
-            running.kill()
             killed = (await api.get(f"/v1/tasks/{task_id}", headers=bearer(token))).json()
             assert (killed["status"], killed["attempts"]) == ("in-progress", 1)
             task = await wait_task(api, token, task_id, stack=stack, seconds=90)

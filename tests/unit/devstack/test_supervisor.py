@@ -157,3 +157,21 @@ def test_deferred_signals_are_raised_when_the_block_ends() -> None:
         with pytest.raises(StopRequested, match="SIGINT"):
             spawn_and_record(guard)
         assert finished == [True]
+
+
+def test_a_stop_inside_an_event_loop_callback_is_not_swallowed() -> None:
+    """A stop raised inside an asyncio callback leaves asyncio.run (the loop logs and drops
+    any Exception raised there)."""
+    import asyncio
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        loop.call_soon(_raise_stop)
+        await asyncio.sleep(5)
+
+    with pytest.raises(StopRequested, match="SIGTERM"):
+        asyncio.run(main())
+
+
+def _raise_stop() -> None:
+    raise StopRequested(signal.SIGTERM)
