@@ -85,7 +85,9 @@ async def _all_steps_after(
     store: JobStore, task_id: uuid.UUID, owner: Owner, after: int
 ) -> list[JobRow]:
     steps: list[JobRow] = []
-    while page := await store.steps(task_id, owner=owner, after=after):
+    while True:
+        page = await store.steps(task_id, owner=owner, after=after, limit=STEP_PAGE) or []
         steps.extend(page)
+        if len(page) < STEP_PAGE:  # the last page: no query to find it empty
+            return steps
         after = page[-1]["seq"]
-    return steps
