@@ -129,8 +129,19 @@ def run_crew(
             raise ToolFailed(str(recorder.failed.error), step=recorder.failed) from exc
         attempts = settings.max_retries + 1
         raise translate(exc, model=settings.model, attempts=attempts, secret=key) from exc
+    finally:
+        _close_client(llm)
     text = llm.answer if settings.is_local else str(output.raw)
     return CrewOutcome(text=text or "", steps=recorder.steps, engine=engine_label(settings))
+
+
+def _close_client(llm: Any) -> None:
+    """Close the provider's HTTP client: CrewAI keeps one per LLM and never closes it, so
+    each run would leave its pooled connections (and sockets) to the garbage collector."""
+    client = getattr(llm, "_client", None)
+    close = getattr(client, "close", None)
+    if callable(close):
+        close()
 
 
 def _engine(
