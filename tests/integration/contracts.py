@@ -72,11 +72,18 @@ checks.positive_data_acceptance.expected-statuses = [
 [[operations]]
 include-operation-id = "uploadDataset"
 checks.negative_data_rejection.enabled = false
+
+[[operations]]
+include-operation-id = ["getTask", "getTaskEvents"]
+checks.use_after_free.enabled = false
 """
 # The bearer token comes from the auth hook as each request is sent: schemathesis is told
 # not to draw an Authorization header of its own (whether it drew one depended on the
 # headers the hook had set before, which Hypothesis saw as inconsistent data generation).
 # Requests without a token or with a forged one: tests/integration/assistant/test_bola.py.
+# DELETE /v1/tasks/{task_id} cancels a task, which stays readable as "cancelled" (the
+# contract says so, as the reports' does): use_after_free, which takes a DELETE for a
+# removal, is off for the two reads of a task, for that reason alone.
 # A multipart form cannot carry a null: schemathesis sends a "null" name as the text
 # `null`, which is a valid name, and takes the 201 for a schema-violating request
 # accepted. The upload's real refusals (415, 413, 422 with a pointer) are checked in
@@ -198,7 +205,11 @@ CONTRACTS = (
         test_settings=UNREACHABLE_STORES,
         live="live_assistant",
         bearer="assistant_tokens",
-        stateful=True,
+        # No stateful run: with a live worker changing the tasks under it, schemathesis's
+        # choice of an id (one a response gave, or a new one) depended on earlier answers,
+        # and Hypothesis stopped about one run in five as inconsistent data generation.
+        # The links' flows (upload -> 202 -> status, cancel) are integration tests:
+        # tests/integration/assistant/test_tasks_api.py and test_analysis_flow.py.
         schemathesis_config=ASSISTANT_SCHEMATHESIS,
     ),
 )

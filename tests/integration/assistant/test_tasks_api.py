@@ -351,7 +351,8 @@ async def test_a_pending_tasks_artifact_is_409(api: httpx.AsyncClient, accounts:
 
 
 @pytest.mark.parametrize(
-    ("name", "status"), [("report.pdf", 404), ("..%2F..%2Fsecret", 404), (".hidden", 422)]
+    ("name", "status"),
+    [("report.pdf", 404), ("T9Ui", 404), ("..%2F..%2Fsecret", 404), (".hidden", 422)],
 )
 async def test_an_artifact_the_task_did_not_make_is_not_served(
     api: httpx.AsyncClient, accounts: Accounts, settings: AssistantSettings, name: str, status: int

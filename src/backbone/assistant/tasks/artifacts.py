@@ -27,9 +27,12 @@ def artifact_file(data_dir: Path, row: Mapping[str, Any], name: str) -> tuple[Pa
     """The file and media type of the complete task's artifact ``name`` (404 if it has none)."""
     result = row["result"] if isinstance(row["result"], dict) else {}
     listed = {item["name"]: item["media_type"] for item in result.get("artifacts", [])}
+    missing = ProblemError(404, detail=f"The task has no artifact named {name!r}.")
+    if name not in listed:  # first: only a listed name ever becomes a path
+        raise missing
     path = task_artifacts(data_dir).path(row["id"], name)
-    if name not in listed or not path.is_file():
-        raise ProblemError(404, detail=f"The task has no artifact named {name!r}.")
+    if not path.is_file():
+        raise missing
     return path, listed[name]
 
 
