@@ -17,14 +17,25 @@ from pydantic import BaseModel, ValidationError
 
 from backbone.assistant.datasets.store import dataset_visible
 from backbone.assistant.deps import CurrentUser, SessionDep
-from backbone.assistant.tasks.schemas import AVAILABLE_TYPES, AnalysisInput, TaskRequest, TaskType
+from backbone.assistant.tasks.schemas import (
+    AVAILABLE_TYPES,
+    AnalysisInput,
+    AutomationInput,
+    RecommendationInput,
+    TaskRequest,
+    TaskType,
+)
 from backbone.core.problems import ProblemError
 
 __all__ = ["TaskRequestDep", "TaskSpec", "task_request"]
 
 JSON = "application/json"
 
-INPUTS: dict[TaskType, type[BaseModel]] = {TaskType.ANALYSIS: AnalysisInput}
+INPUTS: dict[TaskType, type[BaseModel]] = {
+    TaskType.ANALYSIS: AnalysisInput,
+    TaskType.RECOMMENDATION: RecommendationInput,
+    TaskType.AUTOMATION: AutomationInput,
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,12 @@ from backbone.jobs import FINAL_STATES, JobState
 __all__ = [
     "OUTPUT_LIMIT",
     "AnalysisInput",
+    "Approval",
     "ArtifactView",
+    "AutomationInput",
     "Progress",
+    "RecommendationInput",
+    "Rejection",
     "StepView",
     "TaskAccepted",
     "TaskPage",
@@ -89,6 +93,55 @@ class AnalysisInput(BaseModel):
         if (self.dataset_id is None) == (self.source is None):
             raise ValueError('give exactly one of "dataset_id" and "source"')
         return self
+
+
+UserId = Annotated[int, Field(ge=1, le=2147483647, strict=True)]
+"""A user id of the User Service."""
+
+
+class RecommendationInput(BaseModel):
+    """A recommendation task: picks for one user of the Order Service, explained."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: UserId
+    goal: Question | None = None
+    limit: int = Field(default=5, ge=1, le=50, strict=True)
+
+
+class AutomationInput(BaseModel):
+    """An automation: a goal the planner turns into allow-listed actions to approve."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    goal: Annotated[Question, StringConstraints(min_length=1)]
+    user_id: UserId | None = None
+    older_than_days: int | None = Field(default=None, ge=0, le=3650, strict=True)
+
+
+ActionId = Annotated[str, StringConstraints(pattern=r"^a[0-9]{1,2}$", strict=True)]
+
+
+class Approval(BaseModel):
+    """The body of ``POST /v1/tasks/{task_id}/approve``: the actions approved (all if absent)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action_ids: Annotated[list[ActionId], Field(min_length=1, max_length=20)] | None = None
+
+    @model_validator(mode="after")
+    def _unique(self) -> Self:
+        if self.action_ids is not None and len(set(self.action_ids)) != len(self.action_ids):
+            raise ValueError("action_ids must not repeat")
+        return self
+
+
+class Rejection(BaseModel):
+    """The body of ``POST /v1/tasks/{task_id}/reject``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
 class TaskAccepted(BaseModel):
