@@ -4,9 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test test-integration venv lint bench clean
+.PHONY: up test test-integration venv lint bench docs clean
 
-$(STAMP): requirements.txt requirements-bench.txt requirements-dev.txt pyproject.toml
+$(STAMP): requirements.txt requirements-bench.txt requirements-docs.txt requirements-dev.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "backbone needs Python >= 3.11, found " + sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -33,5 +33,9 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/backbone bench client
 
+## docs: the documentation site (docs/, mkdocs.yml) into site/, strictly: any warning fails it
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 clean:
-	rm -rf .tox .coverage .coverage.* coverage.xml htmlcov .pytest_cache .mypy_cache .ruff_cache
+	rm -rf site .tox .coverage .coverage.* coverage.xml htmlcov .pytest_cache .mypy_cache .ruff_cache
