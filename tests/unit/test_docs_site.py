@@ -64,7 +64,11 @@ def test_the_site_is_strict_material_with_mermaid_and_the_openapi_renderer() -> 
         for ext in config["markdown_extensions"]
         if isinstance(ext, dict) and "pymdownx.superfences" in ext
     )
-    assert {"name": "mermaid", "class": "mermaid", "format": "pymdownx.superfences.fence_code_format"} in fences
+    assert {
+        "name": "mermaid",
+        "class": "mermaid",
+        "format": "pymdownx.superfences.fence_code_format",
+    } in fences
 
 
 def test_every_contract_has_an_api_page_rendering_it() -> None:
@@ -80,5 +84,7 @@ def test_the_docs_tooling_is_pinned_and_part_of_the_dev_requirements() -> None:
     pins = dict(line.split("==") for line in lines if line and not line.startswith("#"))
     assert {"mkdocs", "mkdocs-material", "pymdown-extensions", "neoteroi-mkdocs"} <= set(pins)
     assert "-r requirements-docs.txt" in (ROOT / "requirements-dev.txt").read_text().splitlines()
-    assert re.search(r"^docs: .*\n\t.*mkdocs build --strict$", (ROOT / "Makefile").read_text(), re.M)
+    assert re.search(
+        r"^docs: .*\n\t.*mkdocs build --strict$", (ROOT / "Makefile").read_text(), re.M
+    )
     assert re.search(r"^envlist = .*\bdocs\b", (ROOT / "tox.ini").read_text(), re.M)
