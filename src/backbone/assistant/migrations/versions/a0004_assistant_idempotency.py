@@ -6,7 +6,7 @@ Tasks always have an owner; ``NULLS NOT DISTINCT`` (PostgreSQL 15 or later) is t
 layer's index, the same for every job table. Rows without a key are left out of the
 index. Existing tasks have no key.
 
-Revision ID: a0004_assistant_tasks_idempotency
+Revision ID: a0004_assistant_idempotency
 Revises: a0003_assistant_datasets
 Create Date: 2026-12-06
 """
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "a0004_assistant_tasks_idempotency"
+revision: str = "a0004_assistant_idempotency"
 down_revision: str | Sequence[str] | None = "a0003_assistant_datasets"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
