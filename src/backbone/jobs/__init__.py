@@ -32,7 +32,13 @@ from backbone.jobs._errors import (
     JobsError,
 )
 from backbone.jobs._handler import AwaitApproval, JobContext, JobHandler
-from backbone.jobs._idempotency import KEY_PATTERN, MAX_KEY_LENGTH, IdempotencyKey, fingerprint
+from backbone.jobs._idempotency import (
+    KEY_PATTERN,
+    KEY_REUSED,
+    MAX_KEY_LENGTH,
+    IdempotencyKey,
+    fingerprint,
+)
 from backbone.jobs._kind import JobKind
 from backbone.jobs._runner import JobRunner, Outcome
 from backbone.jobs._settings import JobQueueSettings
@@ -56,6 +62,7 @@ __all__ = [
     "CANCEL_REASON",
     "FINAL_STATES",
     "KEY_PATTERN",
+    "KEY_REUSED",
     "MAX_KEY_LENGTH",
     "OPEN_STATES",
     "AwaitApproval",

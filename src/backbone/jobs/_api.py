@@ -29,6 +29,7 @@ from backbone.core.problems import problem_for_request
 from backbone.jobs._broker import REDIS_SCHEMES, broker_probe
 from backbone.jobs._celery import create_celery
 from backbone.jobs._errors import BrokerUnavailable, DatabaseUnavailable, IdempotencyKeyReused
+from backbone.jobs._idempotency import KEY_REUSED
 from backbone.jobs._kind import JobKind
 from backbone.jobs._metrics import JobMetrics
 from backbone.jobs._publish import RedisPublisher
@@ -36,10 +37,7 @@ from backbone.jobs._settings import JobQueueSettings
 from backbone.jobs._store import JobStore
 from backbone.jobs._submit import JobQueue
 
-__all__ = ["KEY_REUSED", "JobsApi"]
-
-KEY_REUSED = "tag:backbone,2026:problem/idempotency-key-reused"
-"""The problem type of a 422 for an idempotency key used before with another request."""
+__all__ = ["JobsApi"]
 
 
 def _unavailable_handler(

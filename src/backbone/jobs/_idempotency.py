@@ -21,11 +21,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final, Self
 
-__all__ = ["KEY_PATTERN", "MAX_KEY_LENGTH", "IdempotencyKey", "fingerprint"]
+__all__ = ["KEY_PATTERN", "KEY_REUSED", "MAX_KEY_LENGTH", "IdempotencyKey", "fingerprint"]
 
 KEY_PATTERN: Final = "^[!-~]([ -~]*[!-~])?$"
 """Printable ASCII, no space at either end (HTTP drops those from a header's value)."""
 MAX_KEY_LENGTH: Final = 255
+KEY_REUSED: Final = "tag:backbone,2026:problem/idempotency-key-reused"
+"""The problem type of the 422 for a key used before with another request."""
 _KEY = re.compile(KEY_PATTERN)
 _DIGEST = re.compile("[0-9a-f]{64}")
 
