@@ -81,7 +81,7 @@ def test_a_keyed_insert_binds_key_and_fingerprint_before_the_payload() -> None:
     """The key and fingerprint are $4 and $5, the payload after; the conflict target is the
     unique index's columns and predicate, so a taken key inserts nothing and returns no id."""
     insert = _Statements("some_jobs", None).insert_keyed(("goal", "title"))
-    assert "idempotency_key, idempotency_hash, \"goal\", \"title\"" in insert
+    assert 'idempotency_key, idempotency_hash, "goal", "title"' in insert
     assert "VALUES ($1, $2, $3, $3, $4, $5, $6, $7, 'pending'" in insert
     assert insert.endswith(
         "ON CONFLICT (idempotency_key, owner_id) WHERE idempotency_key IS NOT NULL"
