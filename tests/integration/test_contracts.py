@@ -133,6 +133,8 @@ def _schema(contract_case: ContractCase) -> Any:
         schema.app = contract_case.create_app()
     if contract_case.bearer is not None:
         schema.auth.set_from_requests(BEARERS.setdefault(contract_case.name, BearerToken()))
+    if contract_case.keep_failure is not None:
+        schema.hooks.register_hook_with_name(contract_case.keep_failure, "filter_failure")
     return schema
 
 

@@ -28,7 +28,8 @@ from backbone.core.metrics import add_scrape_hook
 from backbone.core.problems import problem_for_request
 from backbone.jobs._broker import REDIS_SCHEMES, broker_probe
 from backbone.jobs._celery import create_celery
-from backbone.jobs._errors import BrokerUnavailable, DatabaseUnavailable
+from backbone.jobs._errors import BrokerUnavailable, DatabaseUnavailable, IdempotencyKeyReused
+from backbone.jobs._idempotency import KEY_REUSED
 from backbone.jobs._kind import JobKind
 from backbone.jobs._metrics import JobMetrics
 from backbone.jobs._publish import RedisPublisher
@@ -51,6 +52,16 @@ def _unavailable_handler(
         )
 
     return unavailable
+
+
+async def _key_reused(request: Request, exc: Exception) -> Response:
+    return problem_for_request(
+        request,
+        422,
+        title="Idempotency-Key is already used",
+        detail=str(exc),
+        type_=KEY_REUSED,
+    )
 
 
 class JobsApi:
@@ -82,10 +93,12 @@ class JobsApi:
         return {"database": self.store.ping, "broker": self.probe.ping}
 
     def install(self, app: FastAPI, *, noun: str = "Jobs") -> None:
-        """503 with ``Retry-After`` for unreachable stores, and the kind's gauges."""
+        """503 with ``Retry-After`` for unreachable stores, 422 for a reused idempotency
+        key, and the kind's gauges."""
         retry_after = self.settings.retry_after
         for error, what in ((DatabaseUnavailable, "database"), (BrokerUnavailable, "broker")):
             app.add_exception_handler(error, _unavailable_handler(what, retry_after))
+        app.add_exception_handler(IdempotencyKeyReused, _key_reused)
         name = self.kind.name
         metrics = JobMetrics(app.state.metrics.registry, prefix=name, noun=noun)
         add_scrape_hook(app, f"{name}_jobs", metrics.jobs_hook(self.store, self.kind.states))

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["BrokerUnavailable", "DatabaseUnavailable", "JobCancelled", "JobsError"]
+__all__ = [
+    "BrokerUnavailable",
+    "DatabaseUnavailable",
+    "IdempotencyKeyReused",
+    "JobCancelled",
+    "JobsError",
+]
 
 
 class JobsError(Exception):
@@ -19,3 +25,7 @@ class BrokerUnavailable(JobsError):
 
 class JobCancelled(JobsError):
     """The job is no longer in progress (cancelled): stop, leave nothing behind."""
+
+
+class IdempotencyKeyReused(JobsError):
+    """The idempotency key names a job asked for with another request (nothing recorded)."""

@@ -31,6 +31,7 @@ from sqlalchemy import Table
 
 from backbone.core.db import libpq_url
 from backbone.jobs._errors import DatabaseUnavailable
+from backbone.jobs._idempotency import IdempotencyKey
 from backbone.jobs._states import CANCELLABLE_STATES, JobState
 from backbone.jobs._table import utcnow
 
@@ -172,6 +173,30 @@ class JobStore:
         await conn.execute(self._sql.insert(names), *values)
         return job_id
 
+    async def insert_keyed(
+        self,
+        conn: asyncpg.Connection,
+        *,
+        owner: uuid.UUID | None,
+        key: IdempotencyKey,
+        **payload: Any,
+    ) -> uuid.UUID | None:
+        """As :meth:`insert`, with the key and its fingerprint; None if the owner's key is
+        taken. A row with the key that is not committed yet makes this wait for its
+        transaction (the unique index): the key is then taken, or free again."""
+        job_id, now = uuid.uuid4(), utcnow()
+        names = tuple(sorted(payload))
+        values = [job_id, owner, now, key.key, key.fingerprint, *(payload[n] for n in names)]
+        inserted: uuid.UUID | None = await conn.fetchval(self._sql.insert_keyed(names), *values)
+        return inserted
+
+    async def find_key(
+        self, conn: asyncpg.Connection, *, owner: uuid.UUID | None, key: str
+    ) -> JobRow | None:
+        """The id and request fingerprint of the owner's job with this key, if any."""
+        row: JobRow | None = await conn.fetchrow(self._sql.find_key, key, owner)
+        return row
+
     @reaching
     async def cancel(self, job_id: uuid.UUID, *, owner: Owner) -> JobRow | None:
         """Mark the job cancelled if it may still be, and commit; None otherwise.
@@ -290,6 +315,10 @@ class _Statements:
         )
         self.count = f"SELECT count(*) FROM {t} WHERE {where}"  # noqa: S608
         self.by_state = f"SELECT state, count(*) FROM {t} GROUP BY state"  # noqa: S608
+        self.find_key = (
+            f"SELECT id, idempotency_hash FROM {t} WHERE idempotency_key = $1"  # noqa: S608
+            " AND owner_id IS NOT DISTINCT FROM $2"
+        )
         self.cancel = (
             f"UPDATE {t} SET state = '{JobState.CANCELLED.value}', error = $4,"  # noqa: S608
             f" finished_at = $6 WHERE id = $1 AND {mine} AND state = ANY($5::text[])"
@@ -311,15 +340,28 @@ class _Statements:
         """The INSERT of a pending job with these payload columns (after id, owner, now)."""
         return _insert(self._table, payload)
 
+    def insert_keyed(self, payload: tuple[str, ...]) -> str:
+        """The INSERT of a pending job with an idempotency key and fingerprint (after id,
+        owner, now), which inserts nothing, and returns no id, if the key is taken."""
+        return _insert(self._table, payload, keyed=True)
+
 
 @functools.cache
-def _insert(table: str, payload: tuple[str, ...]) -> str:
-    columns = ["id", "owner_id", "created_at", "enqueued_at", *map(_quote, payload)]
-    values = ["$1", "$2", "$3", "$3", *(f"${n}" for n in range(4, 4 + len(payload)))]
-    return (
+def _insert(table: str, payload: tuple[str, ...], *, keyed: bool = False) -> str:
+    own = ["idempotency_key", "idempotency_hash"] if keyed else []
+    columns = ["id", "owner_id", "created_at", "enqueued_at", *own, *map(_quote, payload)]
+    values = ["$1", "$2", "$3", "$3", *(f"${n}" for n in range(4, len(columns)))]
+    statement = (
         f"INSERT INTO {table} ({', '.join(columns)}, state, progress, attempts)"  # noqa: S608
         f" VALUES ({', '.join(values)}, '{JobState.PENDING.value}', 0, 0)"
     )
+    if keyed:
+        # The conflict target names the partial unique index of job_indexes().
+        statement += (
+            " ON CONFLICT (idempotency_key, owner_id) WHERE idempotency_key IS NOT NULL"
+            " DO NOTHING RETURNING id"
+        )
+    return statement
 
 
 @functools.cache

@@ -15,6 +15,18 @@ appears, which the worker then acknowledges and drops). Either way no job runs w
 a row, and no row stays pending without a message. **Approving** a plan is the same
 transaction around the same publish, on the job's existing row.
 
+**With an idempotency key** (:func:`submit_or_replay`) the INSERT does nothing when the
+owner's key is taken; the submit then reads the key's job in the same transaction and
+answers with it (a replay: nothing published, the transaction rolled back), or raises
+:class:`IdempotencyKeyReused` when that job was asked for with another request. A row
+is only ever committed after its message was published, so a replay has nothing to
+publish again: a message lost later is the reconciler's to publish again, as for any
+job. A submit that failed (503) committed nothing, so its retry with the same key
+submits the job anew; and a commit that failed after the publish leaves the key free
+as well (the orphan message is dropped as above). Concurrent submits with one key wait
+on the unique index for the first one's transaction: committed, they replay it; rolled
+back (its broker was down), one of them takes the key.
+
 **Cancelling** marks the row cancelled with one conditional UPDATE, then revokes the
 task (best effort: a worker also checks the row before and while it works).
 
@@ -37,13 +49,27 @@ from celery import Celery
 
 from backbone.core.problems import ProblemError
 from backbone.jobs._celery import enqueue, revoke
+from backbone.jobs._errors import IdempotencyKeyReused
+from backbone.jobs._idempotency import IdempotencyKey
 from backbone.jobs._publish import RedisPublisher
 from backbone.jobs._states import JobState
 from backbone.jobs._store import JobRow, JobStore, Owner, reaching
 
-__all__ = ["JobQueue", "approve_job", "cancel_job", "find_job", "submit_job"]
+__all__ = [
+    "JobQueue",
+    "Submitted",
+    "approve_job",
+    "cancel_job",
+    "find_job",
+    "submit_job",
+    "submit_or_replay",
+]
 
 logger = logging.getLogger(__name__)
+
+_KEY_ATTEMPTS = 3
+"""INSERTs a keyed submit tries when the key's row goes away between its conflict and its
+read (only a deleted job does that)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,17 +123,68 @@ async def _write_then_publish(
     return job_id
 
 
-async def submit_job(
-    *, store: JobStore, queue: JobQueue, owner: uuid.UUID | None, **payload: Any
-) -> uuid.UUID:
-    """Record the job and publish it, all or nothing (see the module docstring); its id."""
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """What a submit did: the job's id, and whether it is an earlier job's (a replay)."""
 
-    async def insert(conn: asyncpg.Connection) -> uuid.UUID:
-        return await store.insert(conn, owner=owner, **payload)
+    job_id: uuid.UUID
+    replayed: bool = False
+
+
+async def submit_job(
+    *,
+    store: JobStore,
+    queue: JobQueue,
+    owner: uuid.UUID | None,
+    idempotency_key: IdempotencyKey | None = None,
+    **payload: Any,
+) -> uuid.UUID:
+    """Record the job and publish it, all or nothing (see the module docstring); its id
+    (with a used key, the key's job's: see :func:`submit_or_replay`)."""
+    submitted = await submit_or_replay(
+        store=store, queue=queue, owner=owner, idempotency_key=idempotency_key, **payload
+    )
+    return submitted.job_id
+
+
+async def submit_or_replay(
+    *,
+    store: JobStore,
+    queue: JobQueue,
+    owner: uuid.UUID | None,
+    idempotency_key: IdempotencyKey | None = None,
+    **payload: Any,
+) -> Submitted:
+    """Record the job and publish it, all or nothing, unless ``owner`` has used the key:
+    then the key's job, replayed, or :class:`IdempotencyKeyReused` when it was asked for
+    with another request (see the module docstring)."""
+    key = idempotency_key
+    earlier: list[uuid.UUID] = []
+
+    async def insert(conn: asyncpg.Connection) -> uuid.UUID | None:
+        if key is None:
+            return await store.insert(conn, owner=owner, **payload)
+        for _ in range(_KEY_ATTEMPTS):
+            job_id = await store.insert_keyed(conn, owner=owner, key=key, **payload)
+            if job_id is not None:
+                return job_id
+            row = await store.find_key(conn, owner=owner, key=key.key)
+            if row is None:
+                continue  # deleted since the conflict: the key is free again
+            if row["idempotency_hash"] != key.fingerprint:
+                raise IdempotencyKeyReused(
+                    "The Idempotency-Key was used before with another request;"
+                    " a new request needs a new key."
+                )
+            earlier.append(row["id"])
+            return None  # the earlier job: nothing to publish, nothing to commit
+        raise RuntimeError(f"the idempotency key's job kept vanishing ({_KEY_ATTEMPTS} tries)")
 
     job_id = await _write_then_publish(store, queue, insert)
-    assert job_id is not None  # noqa: S101 - an insert always names its job
-    return job_id
+    if job_id is None:
+        logger.info("job_submit_replayed kind=%s job_id=%s", queue.kind, earlier[0])
+        return Submitted(earlier[0], replayed=True)
+    return Submitted(job_id)
 
 
 async def find_job(*, store: JobStore, job_id: uuid.UUID, owner: Owner) -> JobRow:

@@ -29,6 +29,8 @@ __all__ = ["JobStepMixin", "JobTableMixin", "job_indexes", "step_indexes", "utcn
 
 STATE_LENGTH = 32
 ERROR_LENGTH = 500
+KEY_LENGTH = 255
+DIGEST_LENGTH = 64
 _TIMESTAMP = DateTime(timezone=True)
 
 
@@ -58,10 +60,16 @@ class JobTableMixin(SQLModel):
     finished_at: datetime | None = Field(default=None, sa_type=_TIMESTAMP)
     approved_at: datetime | None = Field(default=None, sa_type=_TIMESTAMP)
     """When a person approved the plan; the delivery after it acts."""
+    idempotency_key: str | None = Field(default=None, sa_type=String(KEY_LENGTH))
+    """The client's key for the submit that made the job, if it gave one (unique per owner)."""
+    idempotency_hash: str | None = Field(default=None, sa_type=String(DIGEST_LENGTH))
+    """The SHA-256 (hex) of that submit's request: the same key with another request is
+    refused."""
 
 
 def job_indexes(table: str) -> tuple[Index, ...]:
-    """The indexes a job table needs: by state (listing, the reconciler) and by owner."""
+    """The indexes a job table needs: by state (listing, the reconciler), by owner, and one
+    job per idempotency key and owner."""
     return (
         Index(f"ix_{table}_state_created", "state", "created_at"),
         Index(f"ix_{table}_state_enqueued", "state", "enqueued_at"),
@@ -71,6 +79,16 @@ def job_indexes(table: str) -> tuple[Index, ...]:
             "owner_id",
             "created_at",
             postgresql_where=text("owner_id IS NOT NULL"),
+        ),
+        # NULLS NOT DISTINCT (PostgreSQL 15+): with no owner the key is unique service-wide;
+        # jobs submitted without a key are not in the index at all.
+        Index(
+            f"ux_{table}_idempotency",
+            "idempotency_key",
+            "owner_id",
+            unique=True,
+            postgresql_nulls_not_distinct=True,
+            postgresql_where=text("idempotency_key IS NOT NULL"),
         ),
     )
 

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from backbone.core.problems import ProblemError
-from backbone.jobs import JobsApi
+from backbone.jobs import KEY_PATTERN, MAX_KEY_LENGTH, JobsApi
 from backbone.reports.config import ReportsSettings
 from backbone.reports.schemas import ReportRequest
 
-__all__ = ["JobsDep", "ReportRequestDep", "SettingsDep", "report_request"]
+__all__ = [
+    "IdempotencyKeyHeader",
+    "JobsDep",
+    "ReportRequestDep",
+    "SettingsDep",
+    "report_request",
+]
 
 JSON = "application/json"
 
@@ -62,3 +68,14 @@ async def report_request(request: Request) -> ReportRequest:
 SettingsDep = Annotated[ReportsSettings, Depends(get_reports_settings)]
 JobsDep = Annotated[JobsApi, Depends(get_jobs)]
 ReportRequestDep = Annotated[ReportRequest, Depends(report_request)]
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=MAX_KEY_LENGTH,
+        pattern=KEY_PATTERN,
+        description="A key for this submit: the same key and request again is the same job.",
+    ),
+]
+"""The optional ``Idempotency-Key`` header; a malformed one is a 422 like any bad input."""

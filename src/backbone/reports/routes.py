@@ -11,9 +11,16 @@ from starlette.responses import PlainTextResponse, Response
 
 from backbone.core.pagination import Limit, Offset
 from backbone.core.problems import problem_responses
-from backbone.jobs import ANY_OWNER, JobState, cancel_job, find_job, submit_job
+from backbone.jobs import (
+    ANY_OWNER,
+    IdempotencyKey,
+    JobState,
+    cancel_job,
+    find_job,
+    submit_or_replay,
+)
 from backbone.reports import service
-from backbone.reports.deps import JobsDep, ReportRequestDep, SettingsDep
+from backbone.reports.deps import IdempotencyKeyHeader, JobsDep, ReportRequestDep, SettingsDep
 from backbone.reports.models import ReportState
 from backbone.reports.schemas import (
     JobAccepted,
@@ -55,12 +62,20 @@ def _submit_responses() -> Responses:
     headers = {
         "Location": {"description": "The job's status URL.", "schema": {"type": "string"}},
         "Retry-After": _RETRY_AFTER,
+        "Idempotent-Replayed": {
+            "description": "`true` when the Idempotency-Key's earlier job is answered again.",
+            "schema": {"type": "string", "enum": ["true"]},
+        },
     }
     return {
         202: {"description": "Accepted; the job is recorded and queued.", "headers": headers},
         **problem_responses([400], description="The body is not UTF-8."),
         **problem_responses([413, 415]),
-        **VALIDATION,
+        **problem_responses(
+            [422],
+            description="The body or the Idempotency-Key did not validate, or the key was"
+            " used before for another request.",
+        ),
         **UNAVAILABLE,
     }
 
@@ -85,10 +100,25 @@ def _job_responses(ok: str, *extra: int) -> Responses:
     openapi_extra={"requestBody": REQUEST_BODY},
 )
 async def generate_report(
-    spec: ReportRequestDep, jobs: JobsDep, settings: SettingsDep, response: Response
+    spec: ReportRequestDep,
+    jobs: JobsDep,
+    settings: SettingsDep,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> JobAccepted:
-    job_id = await submit_job(store=jobs.store, queue=jobs.queue, owner=None, title=spec.title)
-    logger.info("job_submitted kind=reports job_id=%s queue=%s", job_id, settings.queue)
+    # The request is the validated report, defaults applied: no body, `{}` and the
+    # default title written out are one request, whatever the spacing or member order.
+    key = None
+    if idempotency_key is not None:
+        key = IdempotencyKey.of(idempotency_key, spec.model_dump(mode="json"))
+    submitted = await submit_or_replay(
+        store=jobs.store, queue=jobs.queue, owner=None, idempotency_key=key, title=spec.title
+    )
+    job_id = submitted.job_id
+    if submitted.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    else:
+        logger.info("job_submitted kind=reports job_id=%s queue=%s", job_id, settings.queue)
     response.headers["Location"] = status_path(job_id)
     response.headers["Retry-After"] = str(settings.retry_after)
     return JobAccepted(job_id=job_id)

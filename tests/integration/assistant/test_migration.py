@@ -120,3 +120,27 @@ async def test_the_database_refuses_a_second_account_for_an_email(
         await sql(migrated_database, "execute", insert, uuid.uuid4(), "one@example.com")
     with pytest.raises(asyncpg.CheckViolationError, match="ck_assistant_users_email_lower"):
         await sql(migrated_database, "execute", insert, uuid.uuid4(), "Two@example.com")
+
+
+async def test_a_key_is_unique_per_user_not_across_users(migrated_database: str) -> None:
+    """The tasks' unique key index is scoped by owner: one user cannot reuse a key, two
+    users may each use it."""
+    users = [uuid.uuid4(), uuid.uuid4()]
+    for number, user_id in enumerate(users):
+        await sql(
+            migrated_database,
+            "execute",
+            "INSERT INTO assistant_users (id, email, password_hash, role, created_at)"
+            " VALUES ($1, $2, 'x', 'user', now())",
+            user_id,
+            f"key{number}@example.com",
+        )
+    insert = (
+        "INSERT INTO assistant_tasks (id, owner_id, state, progress, attempts, created_at,"
+        " enqueued_at, type, input, idempotency_key)"
+        " VALUES ($1, $2, 'pending', 0, 0, now(), now(), 'analysis', '{}', $3)"
+    )
+    await sql(migrated_database, "execute", insert, uuid.uuid4(), users[0], "k")
+    await sql(migrated_database, "execute", insert, uuid.uuid4(), users[1], "k")
+    with pytest.raises(asyncpg.UniqueViolationError, match="ux_assistant_tasks_idempotency"):
+        await sql(migrated_database, "execute", insert, uuid.uuid4(), users[0], "k")

@@ -150,8 +150,8 @@ def test_core_holds_only_its_baseline_and_services_branch_from_it() -> None:
     everything = alembic_config("postgresql://u@h/db", locations=migration_locations())
     script = ScriptDirectory.from_config(everything)
     assert sorted(script.get_heads()) == [
-        "0004_report_jobs_shared_columns",
-        "a0003_assistant_datasets",
+        "0005_report_jobs_idempotency",
+        "a0004_assistant_idempotency",
     ]
     assert script.get_base() == "0001_baseline"
 

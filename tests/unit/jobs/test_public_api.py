@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import backbone.jobs as jobs
-from backbone.jobs import BrokerUnavailable, DatabaseUnavailable, JobCancelled, JobsError
+from backbone.jobs import (
+    BrokerUnavailable,
+    DatabaseUnavailable,
+    IdempotencyKeyReused,
+    JobCancelled,
+    JobsError,
+)
 from tests._surface import assert_all_is_the_surface
 
 
@@ -15,6 +21,6 @@ def test_all_is_sorted_and_is_the_whole_surface() -> None:
 
 def test_exception_tree_has_one_root() -> None:
     """Every error of the layer derives from JobsError; the docstring draws the tree."""
-    for error in (DatabaseUnavailable, BrokerUnavailable, JobCancelled):
+    for error in (DatabaseUnavailable, BrokerUnavailable, JobCancelled, IdempotencyKeyReused):
         assert issubclass(error, JobsError)
         assert error.__name__ in (jobs.__doc__ or "")

@@ -26,6 +26,7 @@ def test_every_state_a_statement_names_is_a_job_state() -> None:
         runner.claim, runner.progress, runner.park, runner.fail,
         runner.complete(["report_time"]),
         store.cancel, store.approve, _insert('"some_jobs"', ("title",)),
+        store.insert_keyed(("title",)),
     ]  # fmt: skip
     named = {state for statement in statements for state in QUOTED.findall(_sql(statement))}
     assert named
@@ -74,3 +75,22 @@ def test_a_step_is_recorded_only_while_its_job_runs() -> None:
     assert runner.add_step is not None
     step = _sql(runner.add_step)
     assert "FROM \"some_jobs\" WHERE id = %(id)s AND state = 'in-progress'" in step
+
+
+def test_a_keyed_insert_binds_key_and_fingerprint_before_the_payload() -> None:
+    """The key and fingerprint are $4 and $5, the payload after; the conflict target is the
+    unique index's columns and predicate, so a taken key inserts nothing and returns no id."""
+    insert = _Statements("some_jobs", None).insert_keyed(("goal", "title"))
+    assert 'idempotency_key, idempotency_hash, "goal", "title"' in insert
+    assert "VALUES ($1, $2, $3, $3, $4, $5, $6, $7, 'pending'" in insert
+    assert insert.endswith(
+        "ON CONFLICT (idempotency_key, owner_id) WHERE idempotency_key IS NOT NULL"
+        " DO NOTHING RETURNING id"
+    )
+    assert "ON CONFLICT" not in _insert('"some_jobs"', ("goal",))
+
+
+def test_a_key_is_looked_up_in_its_owners_scope() -> None:
+    """The lookup matches the key and the owner, a missing owner (no users) included."""
+    find = _Statements("some_jobs", None).find_key
+    assert find.endswith("WHERE idempotency_key = $1 AND owner_id IS NOT DISTINCT FROM $2")

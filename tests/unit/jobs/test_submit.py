@@ -11,7 +11,17 @@ from typing import Any
 import pytest
 from sqlalchemy import Column, MetaData, String, Table, Uuid
 
-from backbone.jobs import BrokerUnavailable, DatabaseUnavailable, JobQueue, JobStore, submit_job
+from backbone.jobs import (
+    BrokerUnavailable,
+    DatabaseUnavailable,
+    IdempotencyKey,
+    IdempotencyKeyReused,
+    JobQueue,
+    JobStore,
+    Submitted,
+    submit_job,
+    submit_or_replay,
+)
 from backbone.jobs._celery import revoke
 
 TASK = "tests.jobs.task"
@@ -43,6 +53,9 @@ class FakeConnection:
         self.events = events
         self.fail = fail
         self.inserted: list[tuple[str, tuple[Any, ...]]] = []
+        self.existing: dict[str, Any] | None = None
+        """The row a key already names (its INSERT then does nothing)."""
+        self.looked_up: list[tuple[str, tuple[Any, ...]]] = []
 
     async def step(self, name: str) -> None:
         self.events.append(name)
@@ -56,6 +69,18 @@ class FakeConnection:
         assert statement.startswith("INSERT INTO")
         self.inserted.append((statement, values))
         await self.step("insert")
+
+    async def fetchval(self, statement: str, *values: Any) -> Any:
+        assert statement.startswith("INSERT INTO")
+        self.inserted.append((statement, values))
+        await self.step("insert")
+        return None if self.existing is not None else values[0]
+
+    async def fetchrow(self, statement: str, *values: Any) -> dict[str, Any] | None:
+        assert statement.startswith("SELECT")
+        self.looked_up.append((statement, values))
+        await self.step("lookup")
+        return self.existing
 
 
 class FakeStore(JobStore):
@@ -182,3 +207,92 @@ def test_revoke_failure_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -
         sent = revoke(FakeCelery([], ConnectionError("down")), job_id)  # type: ignore[arg-type]
     assert sent is False
     assert f"job_revoke_failed job_id={job_id}" in caplog.text
+
+
+KEY = IdempotencyKey.of("retry-me", {"title": "Q3"})
+
+
+async def _submit_once(
+    store: FakeStore, celery: FakeCelery, key: IdempotencyKey = KEY, owner: uuid.UUID | None = None
+) -> Submitted:
+    queue = JobQueue("tests", celery, TASK, "jobs")  # type: ignore[arg-type]
+    return await submit_or_replay(
+        store=store, queue=queue, owner=owner, idempotency_key=key, title="Q3"
+    )
+
+
+async def test_a_new_key_inserts_publishes_and_commits() -> None:
+    """A key never used: the keyed INSERT, the publish, the commit; not a replay."""
+    events: list[str] = []
+    celery, store = FakeCelery(events), FakeStore(events)
+    owner = uuid.uuid4()
+    submitted = await _submit_once(store, celery, owner=owner)
+    assert submitted.replayed is False
+    assert events == ["begin", "insert", "publish", "commit"]
+    ((statement, values),) = store.fake.inserted
+    assert "ON CONFLICT (idempotency_key, owner_id) WHERE idempotency_key IS NOT NULL" in statement
+    assert statement.endswith("DO NOTHING RETURNING id")
+    assert values[:2] == (submitted.job_id, owner)
+    assert (KEY.key, KEY.fingerprint) == values[3:5]
+    assert celery.sent[0]["task_id"] == str(submitted.job_id)
+
+
+async def test_a_used_key_with_the_same_request_replays_without_publishing() -> None:
+    """The key's job exists with the same fingerprint: its id, replayed; nothing sent."""
+    events: list[str] = []
+    celery, store = FakeCelery(events), FakeStore(events)
+    earlier = uuid.uuid4()
+    store.fake.existing = {"id": earlier, "idempotency_hash": KEY.fingerprint}
+    assert await _submit_once(store, celery) == Submitted(earlier, replayed=True)
+    assert events == ["begin", "insert", "lookup", "rollback"]
+    assert celery.sent == []
+    ((statement, values),) = store.fake.looked_up
+    assert "owner_id IS NOT DISTINCT FROM $2" in statement
+    assert values == (KEY.key, None)
+
+
+async def test_a_used_key_with_another_request_is_refused() -> None:
+    """The key's job was asked with another request: IdempotencyKeyReused, rolled back."""
+    events: list[str] = []
+    celery, store = FakeCelery(events), FakeStore(events)
+    store.fake.existing = {"id": uuid.uuid4(), "idempotency_hash": "0" * 64}
+    with pytest.raises(IdempotencyKeyReused, match="another request"):
+        await _submit_once(store, celery)
+    assert events == ["begin", "insert", "lookup", "rollback"]
+    assert celery.sent == []
+
+
+async def test_a_replay_reports_the_job_id_only() -> None:
+    """submit_job with a used key gives the earlier job's id, as a first submit would."""
+    events: list[str] = []
+    store = FakeStore(events)
+    earlier = uuid.uuid4()
+    store.fake.existing = {"id": earlier, "idempotency_hash": KEY.fingerprint}
+    queue = JobQueue("tests", FakeCelery(events), TASK, "jobs")  # type: ignore[arg-type]
+    job_id = await submit_job(store=store, queue=queue, owner=None, idempotency_key=KEY, title="Q3")
+    assert job_id == earlier
+
+
+async def test_a_keyed_submit_whose_broker_is_down_keeps_nothing() -> None:
+    """A failed publish rolls the keyed row back too: a retry with the key submits anew."""
+    events: list[str] = []
+    with pytest.raises(BrokerUnavailable):
+        await _submit_once(FakeStore(events), FakeCelery(events, ConnectionError("down")))
+    assert events == ["begin", "insert", "publish", "rollback"]
+
+
+async def test_a_key_whose_row_vanished_meanwhile_is_tried_again() -> None:
+    """A conflict, then no row (deleted in between): the INSERT is tried once more."""
+    events: list[str] = []
+    store = FakeStore(events)
+    fake = store.fake
+    fake.existing = {"id": uuid.uuid4(), "idempotency_hash": KEY.fingerprint}
+
+    async def vanished(statement: str, *values: Any) -> None:
+        fake.existing = None
+        events.append("lookup")
+
+    fake.fetchrow = vanished  # type: ignore[method-assign]
+    submitted = await _submit_once(store, FakeCelery(events))
+    assert submitted.replayed is False
+    assert events == ["begin", "insert", "lookup", "insert", "publish", "commit"]
