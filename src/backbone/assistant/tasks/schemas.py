@@ -56,7 +56,7 @@ class TaskType(StrEnum):
     AUTOMATION = "automation"
 
 
-AVAILABLE_TYPES = frozenset({TaskType.ANALYSIS})
+AVAILABLE_TYPES = frozenset({TaskType.ANALYSIS, TaskType.AUTOMATION})
 
 
 class TaskState(StrEnum):
@@ -262,11 +262,14 @@ class TaskView(BaseModel):
 
 
 def _result(row: Mapping[str, Any]) -> TaskResult | None:
-    """The result of a complete task (a plan awaiting approval shows as its data)."""
+    """The result of a complete task; a plan awaiting approval (or rejected) shows as its
+    data, and an automation that failed as what it had done."""
     result = row["result"]
     if not isinstance(result, dict) or row["state"] not in (
         TaskState.COMPLETE,
         TaskState.AWAITING_APPROVAL,
+        TaskState.FAILED,
+        TaskState.CANCELLED,
     ):
         return None
     artifacts = [
