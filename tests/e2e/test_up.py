@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -190,6 +191,48 @@ def _analysis_made(up: Up) -> None:
     assert chart.content.startswith(b"\x89PNG")
 
 
+README_GOAL = (
+    "Cancel the pending orders of user 123 older than 30 days, generate a report for user"
+    " 123 and flag user 123 for follow-up because of late payments"
+)
+
+
+def _wait_status(url: str, auth: dict[str, str], until: set[str], up: Up) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while (task := httpx.get(url, headers=auth, timeout=10).json())["status"] not in until:
+        assert time.monotonic() < deadline, f"task not {until} in 60s: {task}\n{up.output()}"
+        time.sleep(0.2)
+    body: dict[str, Any] = task
+    return body
+
+
+def _automation_done(up: Up) -> None:
+    """The README's automation: submit, plan, approve; the Order Service shows the seeded
+    pending order of user 123 cancelled and the report processor has the report job."""
+    api = f"http://127.0.0.1:{up.ports['assistant']}"
+    form = {"username": "ada@example.com", "password": "correct horse battery"}
+    token = httpx.post(f"{api}/v1/auth/token", data=form, timeout=10).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    body = {"type": "automation", "input": {"goal": README_GOAL}}
+    submitted = httpx.post(f"{api}/v1/tasks", json=body, headers=auth, timeout=10)
+    assert submitted.status_code == 202, submitted.text
+    url = f"{api}{submitted.headers['location']}"
+    planned = _wait_status(url, auth, {"awaiting-approval", *FINAL}, up)
+    assert planned["status"] == "awaiting-approval", planned
+    assert len(planned["result"]["data"]["plan"]["actions"]) == 3
+    approved = httpx.post(f"{url}/approve", headers=auth, timeout=10)
+    assert approved.status_code == 200, approved.text
+    task = _wait_status(url, auth, set(FINAL), up)
+    assert task["status"] == "complete", task
+    gateway = f"http://127.0.0.1:{up.ports['gateway']}"
+    orders = httpx.get(f"{gateway}/orders", params={"user_id": 123}, timeout=10).json()
+    assert {o["order_id"]: o["status"] for o in orders["items"]} == {1: "paid", 2: "cancelled"}
+    job_id = task["result"]["data"]["done"][1]["answer"]["job_id"]
+    reports = f"http://127.0.0.1:{up.ports['reports']}"
+    report = httpx.get(f"{reports}/reports/{job_id}/status", timeout=10).json()
+    assert report["title"] == "Report for user 123"
+
+
 def _stop_and_check(up: Up, sig: signal.Signals) -> None:
     children = up.descendants()
     assert children, "up started no processes"
@@ -238,6 +281,7 @@ def test_external_urls_start_no_servers(tmp_path: Path, redis_url: str, database
         assert list((tmp_path / "data" / "reports").glob("*.txt")), "report not in the data dir"
         _analysis_made(up)
         assert list((tmp_path / "data" / "assistant").rglob("chart.png")), "chart not in data dir"
+        _automation_done(up)
         _stop_and_check(up, signal.SIGINT)
 
 

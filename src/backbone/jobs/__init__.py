@@ -7,7 +7,8 @@ job recorded before it is accepted:
 
 - the API side (:class:`JobsApi`): :func:`submit_job` (recorded and published, all or
   nothing; with an :class:`IdempotencyKey`, once per key: :func:`submit_or_replay`),
-  :func:`cancel_job`, :func:`approve_job`, :class:`JobStore` reads scoped by
+  :func:`cancel_job`, :func:`approve_job` (all of a plan or a part, recorded in columns
+  of the kind's own), :func:`reject_job`, :class:`JobStore` reads scoped by
   owner, 503 for unreachable stores, ``<kind>_jobs`` and ``<kind>_queue_depth`` gauges;
 - the worker side (:class:`Worker`): the Celery app, the task that runs one delivery
   under the job's advisory lock (:class:`JobRunner`), retries of what it cannot run
@@ -19,7 +20,8 @@ Errors::
     ├── DatabaseUnavailable   the job table cannot be reached (503)
     ├── BrokerUnavailable     the broker cannot take the job (503)
     ├── IdempotencyKeyReused  the key names a job asked for with another request (422)
-    └── JobCancelled          raised inside a handler once its job is no longer in progress
+    ├── JobCancelled          raised inside a handler once its job is no longer in progress
+    └── JobFailed             raised by a handler: fail the job, keep what it did as its result
 """
 
 from backbone.jobs._api import JobsApi
@@ -29,6 +31,7 @@ from backbone.jobs._errors import (
     DatabaseUnavailable,
     IdempotencyKeyReused,
     JobCancelled,
+    JobFailed,
     JobsError,
 )
 from backbone.jobs._handler import AwaitApproval, JobContext, JobHandler
@@ -50,6 +53,7 @@ from backbone.jobs._submit import (
     approve_job,
     cancel_job,
     find_job,
+    reject_job,
     submit_job,
     submit_or_replay,
 )
@@ -73,6 +77,7 @@ __all__ = [
     "IdempotencyKeyReused",
     "JobCancelled",
     "JobContext",
+    "JobFailed",
     "JobHandler",
     "JobKind",
     "JobQueue",
@@ -94,6 +99,7 @@ __all__ = [
     "find_job",
     "fingerprint",
     "job_indexes",
+    "reject_job",
     "step_indexes",
     "submit_job",
     "submit_or_replay",

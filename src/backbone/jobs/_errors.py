@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "BrokerUnavailable",
     "DatabaseUnavailable",
     "IdempotencyKeyReused",
     "JobCancelled",
+    "JobFailed",
     "JobsError",
 ]
 
@@ -29,3 +32,12 @@ class JobCancelled(JobsError):
 
 class IdempotencyKeyReused(JobsError):
     """The idempotency key names a job asked for with another request (nothing recorded)."""
+class JobFailed(JobsError):
+    """Raised by a handler to fail its job with ``reason`` and keep ``result``: what the run
+    had done before it stopped (the runner records both; an ordinary exception keeps the
+    result the job had)."""
+
+    def __init__(self, reason: str, *, result: dict[str, Any] | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.result = result

@@ -151,7 +151,7 @@ def test_core_holds_only_its_baseline_and_services_branch_from_it() -> None:
     script = ScriptDirectory.from_config(everything)
     assert sorted(script.get_heads()) == [
         "0005_report_jobs_idempotency",
-        "a0004_assistant_idempotency",
+        "a0005_assistant_automation",
     ]
     assert script.get_base() == "0001_baseline"
 

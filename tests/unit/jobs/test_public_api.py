@@ -8,6 +8,7 @@ from backbone.jobs import (
     DatabaseUnavailable,
     IdempotencyKeyReused,
     JobCancelled,
+    JobFailed,
     JobsError,
 )
 from tests._surface import assert_all_is_the_surface
@@ -21,6 +22,18 @@ def test_all_is_sorted_and_is_the_whole_surface() -> None:
 
 def test_exception_tree_has_one_root() -> None:
     """Every error of the layer derives from JobsError; the docstring draws the tree."""
-    for error in (DatabaseUnavailable, BrokerUnavailable, JobCancelled, IdempotencyKeyReused):
+    errors = (DatabaseUnavailable, BrokerUnavailable, JobCancelled, JobFailed, IdempotencyKeyReused)
+    for error in errors:
         assert issubclass(error, JobsError)
         assert error.__name__ in (jobs.__doc__ or "")
+
+
+def test_job_failed_carries_its_reason_and_result() -> None:
+    """A handler's JobFailed holds the one-line reason and the partial result to keep."""
+    failed = JobFailed("step 2 failed", result={"done": ["a1"]})
+    assert (str(failed), failed.reason, failed.result) == (
+        "step 2 failed",
+        "step 2 failed",
+        {"done": ["a1"]},
+    )
+    assert JobFailed("plain").result is None
