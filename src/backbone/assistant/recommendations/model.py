@@ -180,9 +180,7 @@ def build_model(book: Mapping[int, Purchase], *, users: Iterable[int]) -> Model:
         user_id: _topped_up(_candidates(bought, co, buyers), popular, bought)
         for user_id, bought in baskets.items()
     }
-    return Model(
-        picks=picks, popular=popular[:MAX_ITEMS], users=frozenset(users), orders=len(book)
-    )
+    return Model(picks=picks, popular=popular[:MAX_ITEMS], users=frozenset(users), orders=len(book))
 
 
 def strategy_of(picks: Iterable[Pick], *, history: bool) -> Strategy:
@@ -192,9 +190,7 @@ def strategy_of(picks: Iterable[Pick], *, history: bool) -> Strategy:
     return "mixed" if any(pick.popular for pick in picks) else "co-purchase"
 
 
-def choose(
-    mine: list[Pick] | None, popular: list[Pick], limit: int
-) -> tuple[Strategy, list[Pick]]:
+def choose(mine: list[Pick] | None, popular: list[Pick], limit: int) -> tuple[Strategy, list[Pick]]:
     """The strategy and the best ``limit`` picks: a customer's own (``mine``), or the
     popular ones for a known user with no orders (``mine`` is None)."""
     if not 1 <= limit <= MAX_ITEMS:

@@ -102,9 +102,11 @@ async def list_orders(
     offset: Offset = 0,
 ) -> Page[Order]:
     orders = await store.select(
-        lambda order: user_id in (None, order.user_id)
-        and status in (None, order.status)
-        and (updated_since is None or order.updated_at >= updated_since)
+        lambda order: (
+            user_id in (None, order.user_id)
+            and status in (None, order.status)
+            and (updated_since is None or order.updated_at >= updated_since)
+        )
     )
     since = updated_since.isoformat() if updated_since else None
     filters = {"user_id": user_id, "status": status, "updated_since": since}
