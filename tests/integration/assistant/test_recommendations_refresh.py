@@ -4,6 +4,7 @@ failure that keeps the last good model, one refresher at a time."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -233,3 +234,17 @@ async def test_ensure_builds_a_model_once_when_there_is_none(
     assert info is not None and info.version == 1
     assert await refresher.ensure() == info
     assert len(source.reads) == 1
+
+
+async def test_the_refresher_stops_whenever_it_is_cancelled(
+    store: RecommendationStore, source: ScriptedSource
+) -> None:
+    """Cancelled at any moment of its rounds (redis-py may swallow a cancel mid-command),
+    the running refresher ends within a second: a shutdown never waits on it."""
+    for attempt in range(40):
+        task = asyncio.create_task(_refresher(store, source, interval=0.001).run())
+        await asyncio.sleep(0.0005 * (attempt % 20))
+        task.cancel()
+        done, _ = await asyncio.wait([task], timeout=1)
+        assert done, f"still running after a cancel (attempt {attempt})"
+        assert task.cancelled()

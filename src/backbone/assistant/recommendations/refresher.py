@@ -45,6 +45,16 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _honour_cancel() -> None:
+    """Raise CancelledError if this task was asked to stop. redis-py's asyncio client can
+    swallow a cancellation that lands mid-command (redis/redis-py#2028, #2551): the request
+    stays recorded on the task, so the loop checks it between steps, or a shutdown would
+    wait on a refresher that never stops."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 class RecommendationMetrics:
     """``assistant_recommendations_*`` in an app's registry."""
 
@@ -107,6 +117,7 @@ class Refresher:
     async def _refresh(self) -> Outcome:
         started = _now()
         after = await self.store.info()
+        _honour_cancel()
         watermark = after.watermark if after is not None else None
         full = watermark is None or after is None or after.since_full + 1 >= self.full_every
         since = None if full or watermark is None else watermark - timedelta(seconds=self.overlap)
@@ -158,6 +169,7 @@ class Refresher:
         if not await lock.acquire():
             return None
         try:
+            _honour_cancel()
             last = await self.store.status()
             due = last is None or (_now() - last.at).total_seconds() >= 0.9 * self.interval
             return await self.refresh() if due else None
@@ -207,4 +219,5 @@ class Refresher:
             except RedisError as exc:
                 self.state = f"stale: Redis: {exc}"
                 logger.warning("recommendations_round_failed error=%r", exc)
+            _honour_cancel()
             await asyncio.sleep(self.interval)
