@@ -65,7 +65,8 @@ class ScriptedSource:
 
     def change(self, order: dict[str, Any]) -> None:
         """Add or change an order, as changed now."""
-        self.orders_by_id[order["order_id"]] = {**order, "updated_at": datetime.now(UTC).isoformat()}
+        now = datetime.now(UTC).isoformat()
+        self.orders_by_id[order["order_id"]] = {**order, "updated_at": now}
 
 
 @pytest.fixture
@@ -122,7 +123,8 @@ async def test_later_refreshes_read_changes_since_the_last_start_less_the_overla
     before = datetime.now(UTC)
     await refresher.refresh()
     first = await store.info()
-    assert first is not None and first.watermark is not None
+    assert first is not None
+    assert first.watermark is not None
     assert first.watermark >= before
     assert await refresher.refresh() == "unchanged"
     assert source.reads[1] == first.watermark - timedelta(seconds=2)
@@ -142,7 +144,8 @@ async def test_a_new_or_cancelled_order_is_published_incrementally(
     source.change(_order(4, 4, "A"))
     assert await refresher.refresh() == "published"
     found = await store.lookup(4)
-    assert found.info is not None and found.info.version == 2
+    assert found.info is not None
+    assert found.info.version == 2
     assert found.mine is not None
     assert [pick.sku for pick in found.mine if not pick.popular] == ["B", "C"]
     source.change(_order(4, 4, "A", status="cancelled"))
@@ -161,11 +164,13 @@ async def test_a_deleted_order_leaves_at_the_full_rebuild(
     for _ in range(2):
         await refresher.refresh()
     info = await store.info()
-    assert info is not None and info.orders == 3
+    assert info is not None
+    assert info.orders == 3
     await refresher.refresh()
     assert [since is None for since in source.reads] == [True, False, False, True]
     info = await store.info()
-    assert info is not None and (info.orders, info.version) == (2, 2)
+    assert info is not None
+    assert (info.orders, info.version) == (2, 2)
 
 
 async def test_a_failed_refresh_keeps_the_last_good_model(
@@ -180,7 +185,8 @@ async def test_a_failed_refresh_keeps_the_last_good_model(
     assert await refresher.refresh() == "failed"
     found = await store.lookup(1)
     assert found.stale
-    assert found.info is not None and found.info.version == 1
+    assert found.info is not None
+    assert found.info.version == 1
     assert found.mine
     await refresher.observe()
     assert refresher.state == "stale: the gateway answered 502"
@@ -188,7 +194,8 @@ async def test_a_failed_refresh_keeps_the_last_good_model(
     assert registry.get_sample_value("assistant_recommendations_refreshes_total", failed) == 1
     assert registry.get_sample_value("assistant_recommendations_model_stale") == 1
     age = registry.get_sample_value("assistant_recommendations_model_age_seconds")
-    assert age is not None and 0 <= age < 60
+    assert age is not None
+    assert 0 <= age < 60
     source.failure = None
     await refresher.refresh()
     await refresher.observe()
@@ -231,7 +238,8 @@ async def test_ensure_builds_a_model_once_when_there_is_none(
     """The worker's way in: no model, one refresh; a model already there, none."""
     refresher = _refresher(store, source)
     info = await refresher.ensure()
-    assert info is not None and info.version == 1
+    assert info is not None
+    assert info.version == 1
     assert await refresher.ensure() == info
     assert len(source.reads) == 1
 
