@@ -81,11 +81,11 @@ async def test_a_submission_is_202_and_recorded_pending(
     assert row["request_id"] == "submit-check-1"
 
 
-@pytest.mark.parametrize("task_type", ["recommendation", "automation"])
+@pytest.mark.parametrize("task_type", ["automation"])
 async def test_a_type_not_available_yet_is_422(
     api: httpx.AsyncClient, accounts: Accounts, migrated_database: str, task_type: str
 ) -> None:
-    """recommendation and automation: 422 "not available yet", nothing recorded."""
+    """automation: 422 "not available yet", nothing recorded."""
     response = await submit(api, await a_token(accounts), ORDERS, task_type)
     body = assert_problem(response, 422)
     assert body["errors"][0]["loc"] == ["body", "type"]
@@ -109,6 +109,14 @@ INVALID_BODIES: dict[str, dict[str, Any]] = {
     "question over 2000 characters": {
         "type": "analysis",
         "input": {**ORDERS, "question": "x" * 2001},
+    },
+    "recommendation without user": {"type": "recommendation", "input": {"goal": "gifts"}},
+    "recommendation user 0": {"type": "recommendation", "input": {"user_id": 0}},
+    "recommendation user as text": {"type": "recommendation", "input": {"user_id": "123"}},
+    "recommendation limit 51": {"type": "recommendation", "input": {"user_id": 1, "limit": 51}},
+    "recommendation with a source": {
+        "type": "recommendation",
+        "input": {"user_id": 1, **ORDERS},
     },
 }
 

@@ -24,8 +24,13 @@ from typing import Literal
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from redis.exceptions import LockError, RedisError
 
+from backbone.assistant.config import AssistantSettings
 from backbone.assistant.recommendations.model import OrderBook, apply_orders, build_model
-from backbone.assistant.recommendations.source import ModelSource, SourceUnavailable
+from backbone.assistant.recommendations.source import (
+    GatewaySource,
+    ModelSource,
+    SourceUnavailable,
+)
 from backbone.assistant.recommendations.store import (
     ModelInfo,
     ModelMoved,
@@ -33,7 +38,7 @@ from backbone.assistant.recommendations.store import (
     RefreshStatus,
 )
 
-__all__ = ["Outcome", "RecommendationMetrics", "Refresher"]
+__all__ = ["Outcome", "RecommendationMetrics", "Refresher", "refresher_for"]
 
 logger = logging.getLogger(__name__)
 
@@ -221,3 +226,20 @@ class Refresher:
                 logger.warning("recommendations_round_failed error=%r", exc)
             _honour_cancel()
             await asyncio.sleep(self.interval)
+
+
+def refresher_for(settings: AssistantSettings, store: RecommendationStore) -> Refresher:
+    """A refresher of ``store`` from the gateway, as ``settings`` say."""
+    source = GatewaySource(
+        settings.gateway_url,
+        max_orders=settings.recommendations_max_orders,
+        max_users=settings.recommendations_max_users,
+    )
+    return Refresher(
+        store=store,
+        source=source,
+        interval=settings.recommendations_refresh_seconds,
+        full_every=settings.recommendations_full_every,
+        overlap=settings.recommendations_overlap_seconds,
+        timeout=settings.recommendations_timeout_seconds,
+    )

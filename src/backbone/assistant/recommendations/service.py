@@ -17,38 +17,20 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from backbone.assistant.config import AssistantSettings
-from backbone.assistant.recommendations.refresher import RecommendationMetrics, Refresher
+from backbone.assistant.recommendations.refresher import RecommendationMetrics, refresher_for
 from backbone.assistant.recommendations.routes import router
-from backbone.assistant.recommendations.source import GatewaySource
 from backbone.assistant.recommendations.store import RecommendationStore
 from backbone.core.health import add_readiness_report
 from backbone.core.metrics import add_scrape_hook
 from backbone.core.redis import create_redis
 
-__all__ = ["RecommendationsApi", "refresher_for"]
+__all__ = ["RecommendationsApi"]
 
 logger = logging.getLogger(__name__)
 
 READ_TIMEOUT_SECONDS = 1.0
 """An answer waits this long for Redis before it is a 503 (the refresher waits longer)."""
 WRITE_TIMEOUT_SECONDS = 30.0
-
-
-def refresher_for(settings: AssistantSettings, store: RecommendationStore) -> Refresher:
-    """A refresher of ``store`` from the gateway, as ``settings`` say."""
-    source = GatewaySource(
-        settings.gateway_url,
-        max_orders=settings.recommendations_max_orders,
-        max_users=settings.recommendations_max_users,
-    )
-    return Refresher(
-        store=store,
-        source=source,
-        interval=settings.recommendations_refresh_seconds,
-        full_every=settings.recommendations_full_every,
-        overlap=settings.recommendations_overlap_seconds,
-        timeout=settings.recommendations_timeout_seconds,
-    )
 
 
 class RecommendationsApi:

@@ -3,7 +3,7 @@
 A task row carries its type, its input, its owner and the request id of the call that
 submitted it. The handler sets that request id for its logs and for every HTTP call its
 tools make, notes the engine (so a reader sees what runs the task while it runs), and
-hands the work to the capability: in this version, analysis. Steps are committed as the
+hands the work to the capability: analysis or recommendation. Steps are committed as the
 agent layer reports them; the chart is written (atomically) only as the task completes,
 so a cancelled task leaves none.
 """
@@ -18,8 +18,9 @@ from typing import Any
 from backbone.agents import AgentSettings, configure_crewai, engine_label
 from backbone.assistant.analysis_task import CHART, AnalysisRun, run_analysis
 from backbone.assistant.config import AssistantSettings
+from backbone.assistant.recommendation_task import run_recommendation
 from backbone.assistant.tasks.artifacts import task_artifacts
-from backbone.assistant.tasks.schemas import TaskType
+from backbone.assistant.tasks.schemas import AVAILABLE_TYPES, TaskType
 from backbone.core.logging import request_id_var
 from backbone.jobs import JobContext, JobHandler
 
@@ -43,9 +44,11 @@ class TaskHandler(JobHandler):
         token = request_id_var.set(job.row["request_id"])
         try:
             kind = TaskType(job.row["type"])
-            if kind is not TaskType.ANALYSIS:
+            if kind not in AVAILABLE_TYPES:
                 raise ValueError(f"{kind} tasks are not available yet")
             job.note(engine=engine_label(self.agents))
+            if kind is TaskType.RECOMMENDATION:
+                return run_recommendation(job, settings=self.settings, agents=self.agents)
             outcome: AnalysisRun = run_analysis(
                 job, settings=self.settings, agents=self.agents, request_id=job.row["request_id"]
             )

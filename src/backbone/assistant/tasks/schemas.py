@@ -56,7 +56,7 @@ class TaskType(StrEnum):
     AUTOMATION = "automation"
 
 
-AVAILABLE_TYPES = frozenset({TaskType.ANALYSIS})
+AVAILABLE_TYPES = frozenset({TaskType.ANALYSIS, TaskType.RECOMMENDATION})
 
 
 class TaskState(StrEnum):
