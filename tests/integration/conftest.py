@@ -24,7 +24,6 @@ from backbone.reports.config import ReportsSettings
 from tests import _services
 from tests.integration._live import live_servers
 from tests.integration.assistant.conftest import PASSWORD, assistant_settings
-from tests.integration.gateway._servers import closed_port_url
 from tests.integration.gateway.conftest import GATEWAY_OPTIONS
 from tests.integration.reports._harness import WorkerProcess, migrate_reports
 
@@ -69,10 +68,12 @@ def live_assistant(
     postgres_server_url: str,
     _redis_databases: _services.RedisDatabases,
     tmp_path_factory: pytest.TempPathFactory,
+    live_gateway: str,
 ) -> Iterator[str]:
     """The assistant API's URL, live on loopback with a migrated database, a Redis db of
     its own and a worker (``backbone worker assistant``) that runs the tasks: limits high,
-    :data:`ASSISTANT_ADMIN` registers as an admin, the orders' gateway is unreachable."""
+    :data:`ASSISTANT_ADMIN` registers as an admin, orders and users read through the live
+    gateway (the recommendation model is built from them)."""
     root = tmp_path_factory.mktemp("assistant")
     with contextlib.ExitStack() as stack:
         database_url = stack.enter_context(_services.fresh_database(postgres_server_url))
@@ -81,7 +82,7 @@ def live_assistant(
             database_url=database_url,
             redis_url=stack.enter_context(_redis_databases.acquire()),
             data_dir=root / "data",
-            gateway_url=closed_port_url(),
+            gateway_url=live_gateway,
             admin_emails=[ASSISTANT_ADMIN],
         )
         worker = WorkerProcess(

@@ -110,6 +110,14 @@ INVALID_BODIES: dict[str, dict[str, Any]] = {
         "type": "analysis",
         "input": {**ORDERS, "question": "x" * 2001},
     },
+    "null dataset_id beside a source": {
+        "type": "analysis",
+        "input": {"dataset_id": None, **ORDERS},
+    },
+    "recommendation with a null goal": {
+        "type": "recommendation",
+        "input": {"user_id": 1, "goal": None},
+    },
     "recommendation without user": {"type": "recommendation", "input": {"goal": "gifts"}},
     "recommendation user 0": {"type": "recommendation", "input": {"user_id": 0}},
     "recommendation user as text": {"type": "recommendation", "input": {"user_id": "123"}},

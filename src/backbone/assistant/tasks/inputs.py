@@ -73,6 +73,10 @@ async def task_request(request: Request, user: CurrentUser, session: SessionDep)
         raise _invalid(exc, "body") from None
     if spec.type not in AVAILABLE_TYPES:
         raise _unprocessable(("body", "type"), f"{spec.type} tasks are not available yet")
+    # The contract has no nullable member: an explicit null is refused, not taken as absent.
+    for name, value in spec.input.items():
+        if value is None:
+            raise _unprocessable(("body", "input", name), "must not be null")
     try:
         task_input = INPUTS[spec.type].model_validate(spec.input)
     except ValidationError as exc:
