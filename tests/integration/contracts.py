@@ -57,7 +57,8 @@ checks.use_after_free.enabled = false
 # POST /v1/tasks: schema-valid data is any of the three types with any of the three inputs.
 # The contract documents 422 for what the schema cannot say: a type not available yet, an
 # `input` checked against its own type (an analysis needs a `dataset_id` or `"source":
-# "orders"`), and a dataset id must name one of the caller's datasets. Valid tasks do come: the link from uploadDataset's 201 gives one.
+# "orders"`), and a dataset id must name one of the caller's datasets. Valid tasks do
+# come: the link from uploadDataset's 201 gives one.
 ASSISTANT_SCHEMATHESIS = """
 [generation]
 with-security-parameters = false
