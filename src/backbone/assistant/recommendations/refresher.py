@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
+from redis.asyncio.lock import Lock
 from redis.exceptions import LockError, RedisError
 
 from backbone.assistant.config import AssistantSettings
@@ -58,6 +59,14 @@ def _honour_cancel() -> None:
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError
+
+
+async def _release(lock: Lock) -> None:
+    """Release ``lock``; one that expired under a slow refresh is only logged."""
+    try:
+        await lock.release()
+    except LockError:
+        logger.warning("recommendations_lock_lost")
 
 
 class RecommendationMetrics:
@@ -179,10 +188,7 @@ class Refresher:
             due = last is None or (_now() - last.at).total_seconds() >= 0.9 * self.interval
             return await self.refresh() if due else None
         finally:
-            try:
-                await lock.release()
-            except LockError:
-                logger.warning("recommendations_lock_lost")
+            await _release(lock)
 
     async def ensure(self) -> ModelInfo | None:
         """The published model's info, after building one now if there is none yet
@@ -197,10 +203,7 @@ class Refresher:
             if await self.store.info() is None:
                 await self.refresh()
         finally:
-            try:
-                await lock.release()
-            except LockError:
-                logger.warning("recommendations_lock_lost")
+            await _release(lock)
         return await self.store.info()
 
     async def observe(self) -> None:

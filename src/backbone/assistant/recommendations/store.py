@@ -13,8 +13,9 @@ Keys, under :data:`PREFIX`::
 
 A new model is published in one MULTI/EXEC under WATCH of ``meta``: readers see the old
 model or the new one, never a mix, and a refresher whose lock expired under it cannot
-overwrite a newer model with an older one. Reading an answer is one MULTI/EXEC round
-trip (a consistent snapshot of meta, status, the user and the popular list).
+overwrite a newer model with an older one. Reading an answer is one round trip: a Lua
+script (:data:`LOOKUP`, atomic, so a consistent snapshot) reads meta, status, whether
+the user is known, and their picks or else the popular list.
 """
 
 from __future__ import annotations
@@ -41,6 +42,23 @@ __all__ = [
 ]
 
 PREFIX = "assistant:recommendations:"
+
+# One round trip, one consistent snapshot (a script runs atomically), and the popular list
+# sent only to a user who has no picks of their own. KEYS: meta, status, users, picks,
+# popular; ARGV: the user id. (A MULTI pipeline of the five reads costs redis-py ~0.5 ms
+# against ~0.3 ms for this.)
+LOOKUP = """
+local mine = redis.call('HGET', KEYS[4], ARGV[1])
+local popular = false
+if not mine then popular = redis.call('GET', KEYS[5]) end
+return {
+    redis.call('GET', KEYS[1]),
+    redis.call('GET', KEYS[2]),
+    redis.call('SISMEMBER', KEYS[3], ARGV[1]),
+    mine,
+    popular,
+}
+"""
 
 
 class ModelMoved(RuntimeError):
@@ -152,17 +170,12 @@ class RecommendationStore:
             name: prefix + name for name in ("meta", "users", "picks", "popular", "book", "status")
         }
         self.lock_name = prefix + "lock"
+        self._lookup = redis.register_script(LOOKUP)
 
     async def lookup(self, user_id: int) -> Lookup:
         """The model's info, the last refresh's status, and ``user_id``'s picks."""
-        keys = self.keys
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.get(keys["meta"])
-            pipe.get(keys["status"])
-            pipe.sismember(keys["users"], str(user_id))
-            pipe.hget(keys["picks"], str(user_id))
-            pipe.get(keys["popular"])
-            meta, status, known, mine, popular = await pipe.execute()
+        keys = [self.keys[name] for name in ("meta", "status", "users", "picks", "popular")]
+        meta, status, known, mine, popular = await self._lookup(keys=keys, args=[str(user_id)])
         return Lookup(
             info=None if meta is None else ModelInfo.loads(meta),
             status=None if status is None else RefreshStatus.loads(status),
