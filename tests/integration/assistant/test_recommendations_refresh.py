@@ -49,9 +49,12 @@ class ScriptedSource:
         self.users = set(USERS)
         self.reads: list[datetime | None] = []
         self.failure: str | None = None
+        self.crash: Exception | None = None
 
     async def orders(self, *, updated_since: datetime | None) -> list[dict[str, Any]]:
         self.reads.append(updated_since)
+        if self.crash is not None:
+            raise self.crash
         if self.failure:
             raise SourceUnavailable(self.failure)
         return [
@@ -200,6 +203,21 @@ async def test_a_failed_refresh_keeps_the_last_good_model(
     await refresher.refresh()
     await refresher.observe()
     assert (refresher.state, (await store.lookup(1)).stale) == ("ok", False)
+
+
+async def test_an_unforeseen_error_is_a_failed_refresh_too(
+    store: RecommendationStore, source: ScriptedSource
+) -> None:
+    """A bug (any exception) in a refresh keeps the model, marks it stale, names the error."""
+    refresher = _refresher(store, source)
+    await refresher.refresh()
+    source.crash = KeyError("items")
+    assert await refresher.refresh() == "failed"
+    found = await store.lookup(1)
+    assert found.stale
+    assert found.status is not None
+    assert found.status.reason == "KeyError: 'items'"
+    assert found.mine
 
 
 async def test_only_the_lock_holder_refreshes(

@@ -117,9 +117,16 @@ class Refresher:
         try:
             async with asyncio.timeout(self.timeout):
                 outcome = await self._refresh()
-        except (SourceUnavailable, RedisError, ModelMoved, TimeoutError, ValueError) as exc:
+        except (SourceUnavailable, RedisError, ModelMoved, TimeoutError) as exc:
             reason = str(exc) or type(exc).__name__
             logger.warning("recommendations_refresh_failed reason=%s", reason)
+            await self._record(RefreshStatus(at=_now(), reason=reason))
+            outcome = "failed"
+        except Exception as exc:
+            # Not one of the failures foreseen (a bug, a body of an unexpected shape): the
+            # last good model is kept all the same, and the traceback logged.
+            reason = f"{type(exc).__name__}: {exc}"
+            logger.exception("recommendations_refresh_crashed")
             await self._record(RefreshStatus(at=_now(), reason=reason))
             outcome = "failed"
         else:
@@ -227,6 +234,11 @@ class Refresher:
             except RedisError as exc:
                 self.state = f"stale: Redis: {exc}"
                 logger.warning("recommendations_round_failed error=%r", exc)
+            except Exception:
+                # Whatever went wrong, the loop lives on: a dead refresher would serve an
+                # ever older model while /readyz still said ok.
+                self.state = "stale: the refresher failed (see the logs)"
+                logger.exception("recommendations_round_crashed")
             _honour_cancel()
             await asyncio.sleep(self.interval)
 
