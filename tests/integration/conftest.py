@@ -69,11 +69,13 @@ def live_assistant(
     postgres_server_url: str,
     _redis_databases: _services.RedisDatabases,
     tmp_path_factory: pytest.TempPathFactory,
+    live_gateway: str,
 ) -> Iterator[str]:
     """The assistant API's URL, live on loopback with a migrated database, a Redis db of
     its own and a worker (``backbone worker assistant``) that runs the tasks: limits high,
-    :data:`ASSISTANT_ADMIN` registers as an admin, the orders' gateway and the report
-    processor are unreachable."""
+    :data:`ASSISTANT_ADMIN` registers as an admin, orders and users read through the live
+    gateway (the recommendation model is built from them), the report processor is
+    unreachable."""
     root = tmp_path_factory.mktemp("assistant")
     with contextlib.ExitStack() as stack:
         database_url = stack.enter_context(_services.fresh_database(postgres_server_url))
@@ -82,7 +84,7 @@ def live_assistant(
             database_url=database_url,
             redis_url=stack.enter_context(_redis_databases.acquire()),
             data_dir=root / "data",
-            gateway_url=closed_port_url(),
+            gateway_url=live_gateway,
             reports_url=closed_port_url(),
             admin_emails=[ASSISTANT_ADMIN],
         )

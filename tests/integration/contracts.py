@@ -77,12 +77,12 @@ def reports_keep_failure(_context: Any, failure: Any, _case: Any, response: Any)
     return bool(problem_type != KEY_REUSED)
 
 
-# POST /v1/tasks: schema-valid data is any of the three types with any object as
-# `input`. The contract documents 422 for what the schema cannot say: a type not available
-# yet, an `input` checked against its type (an analysis needs a `dataset_id` or `"source":
-# "orders"`), and a dataset id must name one of the caller's datasets. Valid tasks do come:
-# the link from uploadDataset's 201 gives one. approveTask / rejectTask need no entry:
-# a random task id is 404, and 409 / 422 (a plan not waiting, an id not in it) are documented.
+# POST /v1/tasks: schema-valid data is any of the three types with any of the three inputs.
+# The contract documents 422 for what the schema cannot say: an `input` checked against
+# its own type (an analysis needs a `dataset_id` or `"source": "orders"`), and a dataset
+# id must name one of the caller's datasets. Valid tasks do come: the link from
+# uploadDataset's 201 gives one. approveTask / rejectTask need no entry: a random task id
+# is 404, and 409 / 422 (a plan not waiting, an id not in it) are documented.
 ASSISTANT_SCHEMATHESIS = """
 [generation]
 with-security-parameters = false

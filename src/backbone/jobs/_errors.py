@@ -32,6 +32,8 @@ class JobCancelled(JobsError):
 
 class IdempotencyKeyReused(JobsError):
     """The idempotency key names a job asked for with another request (nothing recorded)."""
+
+
 class JobFailed(JobsError):
     """Raised by a handler to fail its job with ``reason`` and keep ``result``: what the run
     had done before it stopped (the runner records both; an ordinary exception keeps the

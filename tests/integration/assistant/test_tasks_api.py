@@ -81,18 +81,6 @@ async def test_a_submission_is_202_and_recorded_pending(
     assert row["request_id"] == "submit-check-1"
 
 
-@pytest.mark.parametrize("task_type", ["recommendation"])
-async def test_a_type_not_available_yet_is_422(
-    api: httpx.AsyncClient, accounts: Accounts, migrated_database: str, task_type: str
-) -> None:
-    """recommendation: 422 "not available yet", nothing recorded."""
-    response = await submit(api, await a_token(accounts), ORDERS, task_type)
-    body = assert_problem(response, 422)
-    assert body["errors"][0]["loc"] == ["body", "type"]
-    assert "not available yet" in body["errors"][0]["msg"]
-    assert await count_rows(migrated_database, TASKS_TABLE) == 0
-
-
 INVALID_BODIES: dict[str, dict[str, Any]] = {
     "unknown type": {"type": "poem", "input": ORDERS},
     "unknown member": {"type": "analysis", "input": ORDERS, "priority": 1},
@@ -109,6 +97,22 @@ INVALID_BODIES: dict[str, dict[str, Any]] = {
     "question over 2000 characters": {
         "type": "analysis",
         "input": {**ORDERS, "question": "x" * 2001},
+    },
+    "null dataset_id beside a source": {
+        "type": "analysis",
+        "input": {"dataset_id": None, **ORDERS},
+    },
+    "recommendation with a null goal": {
+        "type": "recommendation",
+        "input": {"user_id": 1, "goal": None},
+    },
+    "recommendation without user": {"type": "recommendation", "input": {"goal": "gifts"}},
+    "recommendation user 0": {"type": "recommendation", "input": {"user_id": 0}},
+    "recommendation user as text": {"type": "recommendation", "input": {"user_id": "123"}},
+    "recommendation limit 51": {"type": "recommendation", "input": {"user_id": 1, "limit": 51}},
+    "recommendation with a source": {
+        "type": "recommendation",
+        "input": {"user_id": 1, **ORDERS},
     },
 }
 

@@ -95,6 +95,8 @@ def test_a_key_is_looked_up_in_its_owners_scope() -> None:
     """The lookup matches the key and the owner, a missing owner (no users) included."""
     find = _Statements("some_jobs", None).find_key
     assert find.endswith("WHERE idempotency_key = $1 AND owner_id IS NOT DISTINCT FROM $2")
+
+
 def test_approving_sets_named_columns_in_the_same_update() -> None:
     """An approval may set columns of the kind's own: quoted names, values as parameters,
     in the one conditional UPDATE that moves the job back to pending."""

@@ -3,9 +3,10 @@
 A task row carries its type, its input, its owner and the request id of the call that
 submitted it. The handler sets that request id for its logs and for every HTTP call its
 tools make, notes the engine (so a reader sees what runs the task while it runs), and
-hands the work to the capability: analysis, or automation (which plans, waits for a
-person's approval, then acts). Steps are committed as the agent layer reports them; the
-chart is written (atomically) only as the task completes, so a cancelled task leaves none.
+hands the work to the capability: analysis, recommendation, or automation (which plans,
+waits for a person's approval, then acts). Steps are committed as the agent layer
+reports them; the chart is written (atomically) only as the task completes, so a
+cancelled task leaves none.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from backbone.agents import AgentSettings, configure_crewai, engine_label
 from backbone.assistant.analysis_task import CHART, AnalysisRun, run_analysis
 from backbone.assistant.automation_task import run_automation
 from backbone.assistant.config import AssistantSettings
+from backbone.assistant.recommendation_task import run_recommendation
 from backbone.assistant.tasks.artifacts import task_artifacts
 from backbone.assistant.tasks.schemas import TaskType
 from backbone.core.logging import request_id_var
@@ -44,17 +46,16 @@ class TaskHandler(JobHandler):
         token = request_id_var.set(job.row["request_id"])
         try:
             kind = TaskType(job.row["type"])
+            job.note(engine=engine_label(self.agents))
             if kind is TaskType.AUTOMATION:
-                job.note(engine=engine_label(self.agents))
                 return run_automation(
                     job,
                     settings=self.settings,
                     agents=self.agents,
                     request_id=job.row["request_id"],
                 )
-            if kind is not TaskType.ANALYSIS:
-                raise ValueError(f"{kind} tasks are not available yet")
-            job.note(engine=engine_label(self.agents))
+            if kind is TaskType.RECOMMENDATION:
+                return run_recommendation(job, settings=self.settings, agents=self.agents)
             outcome: AnalysisRun = run_analysis(
                 job, settings=self.settings, agents=self.agents, request_id=job.row["request_id"]
             )

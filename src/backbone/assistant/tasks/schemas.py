@@ -63,9 +63,6 @@ class TaskType(StrEnum):
     AUTOMATION = "automation"
 
 
-AVAILABLE_TYPES = frozenset({TaskType.ANALYSIS, TaskType.AUTOMATION})
-
-
 class TaskState(StrEnum):
     """A task's states: the jobs layer's, all of them."""
 
