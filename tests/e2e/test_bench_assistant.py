@@ -11,14 +11,13 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import redis
 
-from tests.e2e._processes import Children, run_collecting, table_rows
+from tests.e2e._processes import SPAWNED, Children, run_collecting, table_rows, traced
 from tests.e2e.test_bench_reports import _columns, _databases
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
@@ -38,7 +37,7 @@ def _start(tmp_path: Path, redis_url: str, server_url: str, *args: str) -> subpr
     env = {k: v for k, v in os.environ.items() if not k.startswith("BACKBONE_")}
     env.update(COLUMNS="200", PYTHONUNBUFFERED="1", REDIS_URL=redis_url, DATABASE_URL=server_url)
     return subprocess.Popen(
-        [sys.executable, "-m", "backbone.cli", "bench", "assistant", *args],
+        traced(tmp_path / SPAWNED, "-m", "backbone.cli", "bench", "assistant", *args),
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -63,7 +62,7 @@ def test_bench_assistant_prints_both_tables_and_leaves_nothing_behind(
     """A tiny run: both endpoints and the three ways, no errors, every analysis complete,
     the engine named as no language model; no child, database or key left."""
     process = _start(tmp_path, redis_url, postgres_server_url, *TINY, "--seconds", "2")
-    stdout, stderr, children = run_collecting(process)
+    stdout, stderr, children = run_collecting(process, tmp_path / SPAWNED)
     assert process.returncode == 0, stdout + stderr
     assert table_rows(stdout) == ROWS, stdout
     for row in ROWS[:2]:
@@ -79,7 +78,7 @@ def test_bench_assistant_prints_both_tables_and_leaves_nothing_behind(
     pattern = rf"at the end of the load: [0-2] of 2; cores: {cores}\."
     assert re.search(pattern, stdout), stdout
     assert "assistant" in children.serving()
-    commands = [" ".join(argv) for _, argv in children.seen.values()]
+    commands = children.commands()
     assert any("backbone.cli worker assistant --concurrency=2" in c for c in commands), commands
     assert any("backbone.bench._crew_baseline" in command for command in commands), commands
     _assert_nothing_left(stderr, children, redis_url, postgres_server_url)
@@ -102,7 +101,7 @@ def test_bench_assistant_interrupted_stops_every_child(
 ) -> None:
     """SIGINT (Ctrl-C) while the users run: exit 130, no child, database or key left."""
     process = _start(tmp_path, redis_url, postgres_server_url, *TINY, "--seconds", "60")
-    children = Children(process)
+    children = Children(process, tmp_path / SPAWNED)
     try:
         seen = _read_until(process, children, "users: 0 s warm-up")
         time.sleep(2)  # into the load, with the analyses running
