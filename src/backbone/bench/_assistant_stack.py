@@ -25,7 +25,7 @@ import json
 import sys
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
@@ -104,9 +104,12 @@ class AssistantRig:
     names: Names
     workers: int
     admin_email: str
+    services: dict[str, str] = field(default_factory=dict)
+    """``BACKBONE_*_URL`` of the services the recommender and automations use."""
 
     def _env(self) -> dict[str, str]:
         return {
+            **self.services,
             "REDIS_URL": self.stores.redis_url,
             "DATABASE_URL": self.stores.database_url,
             "BACKBONE_LLM_MODEL": "local",
