@@ -64,12 +64,7 @@ from backbone.bench._assistant_report import (
     render_rates,
     worker_processes,
 )
-from backbone.bench._assistant_services import (
-    Seeded,
-    seed_orders,
-    start_services,
-    wait_for_model,
-)
+from backbone.bench._assistant_services import Seeded, seed_recommender, start_services
 from backbone.bench._assistant_stack import (
     AssistantRig,
     client_address,
@@ -89,9 +84,6 @@ __all__ = ["AssistantOptions", "bench_assistant"]
 
 STATUS_READS = 3
 STALL_SECONDS = 60.0
-SEEDED_USERS = 40
-"""Users of the User Service given orders for the recommender to learn from."""
-MODEL_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,18 +180,6 @@ def measure_recs(run: _Run, options: AssistantOptions) -> list[RecsRow]:
     )
 
 
-def _seed(rig: AssistantRig, api_url: str, admin: Account, say: Callable[[str], None]) -> Seeded:
-    """Orders for the recommender; wait until its model counts them."""
-    seeded = seed_orders(rig.services["BACKBONE_GATEWAY_URL"], users=SEEDED_USERS)
-    say(f"{seeded.orders} orders of {SEEDED_USERS} users seeded; waiting for the model")
-    transport = httpx.HTTPTransport(local_address=client_address(rig.names))
-    with httpx.Client(
-        base_url=api_url, transport=transport, headers=admin.headers, timeout=10
-    ) as client:
-        wait_for_model(client, seeded.user_ids[0], seeded.orders, timeout=MODEL_TIMEOUT)
-    return seeded
-
-
 @dataclass(frozen=True, slots=True)
 class _Results:
     latency: list[EndpointRow]
@@ -229,10 +209,11 @@ def _run(options: AssistantOptions, guard: SignalGuard, say: Callable[[str], Non
             api_url = rig.api()
             worker = rig.worker()
             say(f"{options.users + 1} accounts, each with a dataset, from {client_address(names)}")
-            accounts = make_accounts(api_url, client_address(names), [admin, *emails])
+            address = client_address(names)
+            accounts = make_accounts(api_url, address, [admin, *emails])
             keys.update(account.user_id for account in accounts)
-            seeded = _seed(rig, api_url, accounts[0], say)
-            counts = TaskCounts(api_url, client_address(names), accounts[0])
+            seeded = seed_recommender(rig.services, api_url, address, accounts[0], say)
+            counts = TaskCounts(api_url, address, accounts[0])
             run = _Run(rig, table, api_url, worker, accounts, counts, seeded, say)
             try:
                 latency, busy = measure_latency(run, options)

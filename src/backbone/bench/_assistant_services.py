@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import httpx
 
+from backbone.bench._assistant_load import Account
 from backbone.bench._stack import Starter
 from backbone.devstack import find_free_port
 
@@ -29,6 +31,7 @@ __all__ = [
     "Seeded",
     "recommendations_ready",
     "seed_orders",
+    "seed_recommender",
     "start_services",
     "wait_for_model",
 ]
@@ -42,6 +45,9 @@ CATALOGUE = (
 """SKUs in groups: an order mostly stays within one group, so the groups co-occur."""
 TIMEOUT = 10.0
 SEED = 20261206
+SEEDED_USERS = 40
+"""Users of the User Service given orders for the recommender to learn from."""
+MODEL_TIMEOUT = 60.0
 
 
 def start_services(starter: Starter) -> dict[str, str]:
@@ -122,3 +128,22 @@ def wait_for_model(client: httpx.Client, user_id: int, orders: int, *, timeout: 
         if time.monotonic() > deadline:
             raise RuntimeError(f"no recommendations after {timeout:g} s: {answer}")
         time.sleep(0.2)
+
+
+def seed_recommender(
+    services: Mapping[str, str],
+    api_url: str,
+    address: str,
+    admin: Account,
+    say: Callable[[str], None],
+) -> Seeded:
+    """Orders for the recommender, through the gateway of ``services``; then wait, as
+    ``admin`` from ``address``, until the API's model counts them."""
+    seeded = seed_orders(services["BACKBONE_GATEWAY_URL"], users=SEEDED_USERS)
+    say(f"{seeded.orders} orders of {SEEDED_USERS} users seeded; waiting for the model")
+    transport = httpx.HTTPTransport(local_address=address)
+    with httpx.Client(
+        base_url=api_url, transport=transport, headers=admin.headers, timeout=TIMEOUT
+    ) as client:
+        wait_for_model(client, seeded.user_ids[0], seeded.orders, timeout=MODEL_TIMEOUT)
+    return seeded
