@@ -56,6 +56,7 @@ from typing import Any
 
 from locust import HttpUser, between, task
 from locust.exception import StopUser
+from requests import Response
 from requests.adapters import HTTPAdapter
 
 PASSWORD = "locust-password-not-secret"
@@ -87,6 +88,16 @@ EMAIL_PREFIX = os.environ.get("BACKBONE_LOAD_EMAIL_PREFIX") or f"locust-{uuid.uu
 SOURCE_ADDRESS = os.environ.get("BACKBONE_LOAD_SOURCE_ADDRESS", "")
 TASK_TIMEOUT = float(os.environ.get("BACKBONE_LOAD_TASK_TIMEOUT", "60"))
 _NUMBERS = itertools.count()
+
+
+def _problem(response: Response) -> str:
+    """The status and the problem's title and detail: no request id, so that Locust
+    counts one failure many times rather than many failures once."""
+    try:
+        problem = response.json()
+        return f"{response.status_code} {problem['title']}: {problem.get('detail', '')}"[:300]
+    except (ValueError, KeyError, TypeError):
+        return f"{response.status_code} {response.text[:200]}"
 
 
 class _SourceAddress(HTTPAdapter):
@@ -128,11 +139,10 @@ class AssistantUser(HttpUser):
         failure; in ``on_start`` a failure stops the user)."""
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         with self.client.request(
-            method, path, name=name or f"{method} {path}", headers=headers,
-            catch_response=True, **kwargs,
-        ) as response:  # fmt: skip
+            method, path, name=name or path, headers=headers, catch_response=True, **kwargs
+        ) as response:
             if response.status_code != status:
-                response.failure(f"{response.status_code}: {response.text[:200]}")
+                response.failure(_problem(response))
                 if not self.dataset_id:
                     raise StopUser
                 return {}
@@ -155,13 +165,13 @@ class AssistantUser(HttpUser):
         """Recommendations for a user of the User Service."""
         user_id = random.choice(REC_USERS)
         path = f"/v1/recommendations?user_id={user_id}&limit=5"
-        self._expect("GET", path, 200, name="GET /v1/recommendations")
+        self._expect("GET", path, 200, name="/v1/recommendations")
 
     @task(3)
     def analyse(self) -> None:
         """Submit an analysis of the dataset and follow its events to the end."""
         body = {"type": "analysis", "input": {"dataset_id": self.dataset_id}}
-        answer = self._expect("POST", "/v1/tasks", 202, json=body, name="POST /v1/tasks (analysis)")
+        answer = self._expect("POST", "/v1/tasks", 202, json=body, name="/v1/tasks (analysis)")
         if answer:
             self._follow(answer["task_id"])
 
@@ -183,14 +193,14 @@ class AssistantUser(HttpUser):
         """The ``end`` event's task, or None at the deadline."""
         with self.client.get(
             f"/v1/tasks/{task_id}/events",
-            name="GET /v1/tasks/[id]/events",
+            name="/v1/tasks/[id]/events",
             headers={"Authorization": f"Bearer {self.token}", "Accept": "text/event-stream"},
             stream=True,
             timeout=(5, TASK_TIMEOUT),
             catch_response=True,
         ) as response:
             if response.status_code != 200:
-                response.failure(f"{response.status_code}: {response.text[:200]}")
+                response.failure(_problem(response))
                 raise ValueError(f"events answered {response.status_code}")
             event = ""
             for line in response.iter_lines(decode_unicode=True):
@@ -208,9 +218,7 @@ class AssistantUser(HttpUser):
         """Submit an automation, wait for its plan, approve it, wait until it is done."""
         body = {"type": "automation", "input": {"goal": AUTOMATION_GOAL}}
         started = time.perf_counter()
-        answer = self._expect(
-            "POST", "/v1/tasks", 202, json=body, name="POST /v1/tasks (automation)"
-        )
+        answer = self._expect("POST", "/v1/tasks", 202, json=body, name="/v1/tasks (automation)")
         if not answer:
             return
         task_id = answer["task_id"]
@@ -219,7 +227,7 @@ class AssistantUser(HttpUser):
         if error:
             return
         approved = time.perf_counter()
-        name = "POST /v1/tasks/[id]/approve"
+        name = "/v1/tasks/[id]/approve"
         if self._expect("POST", f"/v1/tasks/{task_id}/approve", 200, name=name, json={}):
             error = self._wait(task_id, "complete")
             self._record(FLOW, "automation: approve to complete", approved, error)
@@ -228,7 +236,7 @@ class AssistantUser(HttpUser):
         """Poll the task until it is in ``status`` (None) or it cannot be (the reason)."""
         deadline = time.perf_counter() + TASK_TIMEOUT
         while time.perf_counter() < deadline:
-            view = self._expect("GET", f"/v1/tasks/{task_id}", 200, name="GET /v1/tasks/[id]")
+            view = self._expect("GET", f"/v1/tasks/{task_id}", 200, name="/v1/tasks/[id]")
             current = view.get("status")
             if current == status:
                 return None
