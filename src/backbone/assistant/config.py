@@ -102,6 +102,19 @@ class AssistantSettings(JobQueueSettings):
     events_poll_seconds: float = Field(default=0.25, gt=0, le=10)
     """How often a task's event stream looks for new steps while nothing happens."""
 
+    # -- recommendations (a model in Redis, refreshed from the gateway by one API replica)
+    recommendations_refresh_seconds: float = Field(default=5.0, ge=0.1, le=3600)
+    """How often the model is refreshed from the orders changed since the last refresh."""
+    recommendations_full_every: int = Field(default=60, ge=1, le=100_000)
+    """Every this many refreshes, every order is read again (to see deleted orders)."""
+    recommendations_overlap_seconds: float = Field(default=5.0, ge=0, le=3600)
+    """How far before the last refresh's start the next one reads changes (clock skew)."""
+    recommendations_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+    """The longest one refresh may take (the replica's lock outlives it by 10 s)."""
+    recommendations_max_orders: int = Field(default=500_000, ge=1, le=10_000_000)
+    recommendations_max_users: int = Field(default=500_000, ge=1, le=10_000_000)
+    """More orders or users than this fail the refresh (the last good model is kept)."""
+
     @field_validator("admin_emails", mode="before")
     @classmethod
     def _split_emails(cls, value: object) -> object:

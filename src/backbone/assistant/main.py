@@ -6,7 +6,9 @@ The app holds:
   table's store, the Celery app it publishes with, a broker probe, 503 handlers);
 - a SQLModel engine for the account tables (``app.state.session_factory``, see
   :mod:`backbone.assistant.db`);
-- the auth machinery (``app.state.auth``: passwords, tokens, rate limits on Redis).
+- the auth machinery (``app.state.auth``: passwords, tokens, rate limits on Redis);
+- the recommendation model's store and its refresher, a background task of the lifespan
+  (:mod:`backbone.assistant.recommendations.service`).
 
 Nothing connects until the first request: building the app needs neither PostgreSQL
 nor Redis. Routers are included at the end of :func:`create_app`, one line each.
@@ -28,6 +30,7 @@ from backbone.assistant.datasets.routes import DATASETS_PATH
 from backbone.assistant.datasets.routes import router as datasets_router
 from backbone.assistant.db import database_engine
 from backbone.assistant.kind import ASSISTANT
+from backbone.assistant.recommendations.service import RecommendationsApi
 from backbone.assistant.tasks.routes import router as tasks_router
 from backbone.core.app import create_service_app
 from backbone.core.db import session_factory
@@ -50,6 +53,10 @@ TAGS = [
     {"name": "users", "description": "Administration (the `admin` role)."},
     {"name": "datasets", "description": "Uploaded tables the analysis reads."},
     {"name": "tasks", "description": "Agent tasks, their steps, events and artifacts."},
+    {
+        "name": "recommendations",
+        "description": "Real-time recommendations from the orders (no model on the path).",
+    },
     {"name": "operations"},
 ]
 
@@ -82,9 +89,11 @@ def create_app(settings: AssistantSettings | None = None) -> FastAPI:
         socket_connect_timeout=settings.limiter_timeout,
     )
 
+    recommendations = RecommendationsApi(settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with jobs.lifespan(app):
+        async with jobs.lifespan(app), recommendations.lifespan():
             try:
                 yield
             finally:
@@ -113,4 +122,5 @@ def create_app(settings: AssistantSettings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(datasets_router)
     app.include_router(tasks_router)
+    recommendations.install(app)
     return app

@@ -17,10 +17,17 @@ import httpx
 
 from backbone.resilience import ResilienceError, ResilientClient
 
-__all__ = ["ORDERS_PAGE", "OrdersUnavailable", "fetch_orders", "order_row"]
+__all__ = [
+    "ORDERS_PAGE",
+    "OrdersUnavailable",
+    "fetch_orders",
+    "gateway_client",
+    "order_row",
+    "read_list",
+]
 
 ORDERS_PAGE = 100
-"""Orders asked for per request (the Order Service's largest page)."""
+"""Items asked for per request (the largest page of the Order and User services)."""
 
 
 class OrdersUnavailable(Exception):
@@ -52,36 +59,66 @@ async def fetch_orders(
     request_timeout: float = 10.0,
 ) -> list[dict[str, Any]]:
     """Every order (at most ``max_rows``), as rows; :class:`OrdersUnavailable` on failure."""
+    async with gateway_client(
+        gateway_url, request_id=request_id, transport=transport, request_timeout=request_timeout
+    ) as client:
+        orders = await read_list(client, "/orders", max_items=max_rows)
+    try:
+        return [order_row(order) for order in orders]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise OrdersUnavailable(f"the orders did not have the expected shape: {exc!r}") from exc
+
+
+def gateway_client(
+    gateway_url: str,
+    *,
+    request_id: str | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    request_timeout: float = 10.0,
+) -> ResilientClient:
+    """A client of the gateway (a few retries), the request id on every call."""
     headers = {"X-Request-ID": request_id} if request_id else {}
-    rows: list[dict[str, Any]] = []
-    async with ResilientClient(
+    return ResilientClient(
         base_url=gateway_url,
         headers=headers,
         timeout=request_timeout,
         transport=transport,
         max_retries=3,
-    ) as client:
-        while len(rows) < max_rows:
-            page = await _page(client, offset=len(rows))
-            try:
-                rows.extend(order_row(order) for order in page["items"][: max_rows - len(rows)])
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise OrdersUnavailable(
-                    f"the orders did not have the expected shape: {exc!r}"
-                ) from exc
-            if not page["items"] or page.get("next") is None:
-                break
-    return rows
+    )
 
 
-async def _page(client: ResilientClient, *, offset: int) -> dict[str, Any]:
-    params = {"limit": ORDERS_PAGE, "offset": offset}
+async def read_list(
+    client: ResilientClient,
+    path: str,
+    *,
+    max_items: int,
+    params: Mapping[str, str] | None = None,
+    error: type[Exception] = OrdersUnavailable,
+) -> list[dict[str, Any]]:
+    """The items of a paginated list (``{"items": [...], "next": ...}``), page by page,
+    at most ``max_items``; ``error`` when a page cannot be read."""
+    items: list[dict[str, Any]] = []
+    while len(items) < max_items:
+        query = {**(params or {}), "limit": ORDERS_PAGE, "offset": len(items)}
+        page = await _page(client, path, query, error)
+        items.extend(page["items"][: max_items - len(items)])
+        if not page["items"] or page.get("next") is None:
+            break
+    return items
+
+
+async def _page(
+    client: ResilientClient, path: str, params: Mapping[str, Any], error: type[Exception]
+) -> dict[str, Any]:
+    what = path.strip("/")
     try:
-        response = await client.get("/orders", params=params)
+        response = await client.get(path, params=dict(params))
         response.raise_for_status()
         page: dict[str, Any] = response.json()
         if not isinstance(page.get("items"), list):
             raise ValueError("the answer has no list of items")
+        if not all(isinstance(item, dict) for item in page["items"]):
+            raise ValueError("an item is not an object")
     except (ResilienceError, httpx.HTTPError, ValueError) as exc:
-        raise OrdersUnavailable(f"the orders could not be read through the gateway: {exc}") from exc
+        raise error(f"the {what} could not be read through the gateway: {exc}") from exc
     return page

@@ -134,7 +134,8 @@ SERVICES: Mapping[str, ServiceSpec] = {
         name="assistant",
         app="backbone.assistant:create_app",
         port=8002,
-        needs=frozenset({REDIS, POSTGRES}),
+        # The gateway first: the recommendations read orders and users through it.
+        needs=frozenset({REDIS, POSTGRES, "gateway"}),
         try_path="/readyz",
         migrations="backbone.assistant.migrations",
     ),

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[3]
 DATABASE = "postgresql://postgres@127.0.0.1:1/none"
 REDIS = "redis://127.0.0.1:1/0"
 OURS = ("/v1/auth/register", "/v1/auth/token", "/v1/auth/refresh", "/v1/auth/logout")
-OURS += ("/v1/me", "/v1/users")
+OURS += ("/v1/me", "/v1/users", "/v1/recommendations")
 METHODS = frozenset({"get", "put", "post", "delete", "patch"})
 
 
@@ -53,11 +53,18 @@ def test_create_app_needs_database_and_redis(values: dict[str, str]) -> None:
 
 
 def test_create_app_builds_without_connecting() -> None:
-    """The app is built with unreachable stores; readiness covers database, broker, Redis, model."""
+    """The app is built with unreachable stores; readiness covers database, broker, Redis,
+    model, and reports (without failing on it) how the recommendation model is."""
     app = create_app(_settings(database_url=DATABASE, redis_url=REDIS))
     assert set(OURS) <= set(app.openapi()["paths"])
     assert set(app.state.readiness_checks) == {"database", "broker", "redis", "llm"}
-    assert set(app.state.metrics.scrape_hooks) == {"assistant_jobs", "assistant_queue_depth"}
+    assert set(app.state.readiness_reports) == {"recommendations"}
+    assert app.state.readiness_reports["recommendations"]() == "building"
+    assert set(app.state.metrics.scrape_hooks) == {
+        "assistant_jobs",
+        "assistant_queue_depth",
+        "assistant_recommendations",
+    }
 
 
 def test_package_exports_create_app_lazily() -> None:
@@ -68,10 +75,11 @@ def test_package_exports_create_app_lazily() -> None:
 
 
 def test_the_service_is_registered() -> None:
-    """`backbone up` knows the API: port 8002, Redis and PostgreSQL, its migrations."""
+    """`backbone up` knows the API: port 8002, Redis, PostgreSQL and the gateway (the
+    recommendations' orders and users), its migrations."""
     spec = SERVICES["assistant"]
     assert (spec.app, spec.port) == ("backbone.assistant:create_app", 8002)
-    assert spec.needs == frozenset({"redis", "postgres"})
+    assert spec.needs == frozenset({"redis", "postgres", "gateway"})
     assert spec.migrations == "backbone.assistant.migrations"
 
 
@@ -92,8 +100,8 @@ def _operations(document: dict[str, Any]) -> dict[tuple[str, str], tuple[set[Any
 
 
 def test_auth_routes_serve_the_contract() -> None:
-    """The auth and users operations: same methods, parameters and response codes as the
-    contract (the whole-service drift test joins once the task routes exist)."""
+    """The auth, users and recommendations operations: same methods, parameters and
+    response codes as the contract (the whole service: tests/integration/test_contracts.py)."""
     contract = yaml.safe_load((ROOT / "contracts/openapi/assistant.yaml").read_text("utf-8"))
     generated = create_app(_settings(database_url=DATABASE, redis_url=REDIS)).openapi()
     assert _operations(generated) == _operations(contract)

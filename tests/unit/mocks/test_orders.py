@@ -71,9 +71,32 @@ async def test_next_keeps_the_filters(orders: httpx.AsyncClient) -> None:
     assert (beyond["items"], beyond["total"]) == ([], 4)
 
 
+async def test_updated_since_lists_only_orders_changed_since(orders: httpx.AsyncClient) -> None:
+    """updated_since keeps orders changed at or after the time (an RFC 3339 date-time, any
+    offset), with the other filters, and next keeps it."""
+    assert await _ids(orders, updated_since="2026-01-01T00:00:00Z") == [1, 2, 3, 4]
+    assert await _ids(orders, updated_since="2026-01-01T00:00:00.001Z") == []
+    created = (await orders.post("/orders", json=NEW_ORDER)).json()
+    since = created["updated_at"]
+    assert await _ids(orders, updated_since=since) == [5]
+    merge_patch = {"content-type": "application/merge-patch+json"}
+    await orders.patch("/orders/2", json={"status": "paid"}, headers=merge_patch)
+    assert await _ids(orders, updated_since=since) == [2, 5]
+    assert await _ids(orders, updated_since=since, status="paid") == [2]
+    assert await _ids(orders, updated_since="2026-01-01T01:00:00+02:00") == [1, 2, 3, 4, 5]
+    first = {"updated_since": "2026-01-01T00:00:00Z", "limit": 1}
+    page = (await orders.get("/orders", params=first)).json()
+    since_utc = "2026-01-01T00%3A00%3A00%2B00%3A00"
+    assert page["next"] == f"/orders?updated_since={since_utc}&limit=1&offset=1"
+
+
 @pytest.mark.parametrize(
     "params",
     [
+        {"updated_since": "2026-01-01T00:00:00"},
+        {"updated_since": "yesterday"},
+        {"updated_since": "2026-13-01T00:00:00Z"},
+        {"updated_since": "1767225600"},
         {"user_id": 0},
         {"user_id": 2_147_483_648},
         {"user_id": "me"},

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
+from pydantic import AwareDatetime, BeforeValidator
 from starlette.responses import Response
 
 from backbone.mocks._common import (
@@ -47,6 +49,21 @@ router = APIRouter(tags=["orders"])
 OrderId = Annotated[int, Path(ge=1, le=MAX_ID, description="The order's id.")]
 UserFilter = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this user's orders.")]
 StatusFilter = Annotated[OrderStatus | None, Query(description="Only orders in this status.")]
+# RFC 3339's date-time, offset required: pydantic alone would also take a Unix time.
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+
+
+def _rfc3339(value: object) -> object:
+    if isinstance(value, str) and not RFC3339.fullmatch(value):
+        raise ValueError("must be an RFC 3339 date-time with an offset (2026-01-01T00:00:00Z)")
+    return value
+
+
+UpdatedSince = Annotated[
+    AwareDatetime | None,
+    BeforeValidator(_rfc3339),
+    Query(description="Only orders created or changed at or after this time (RFC 3339)."),
+]
 CONFLICT = "The change is not allowed in the order's current status; nothing changed."
 
 
@@ -72,7 +89,7 @@ async def _change(
 @router.get(
     "/orders",
     operation_id="listOrders",
-    summary="A page of orders, optionally filtered by user and status.",
+    summary="A page of orders, optionally filtered by user, status and time of change.",
     response_model=OrderPage,
     responses=list_responses(),
 )
@@ -80,13 +97,19 @@ async def list_orders(
     store: StoreDep,
     user_id: UserFilter = None,
     status: StatusFilter = None,
+    updated_since: UpdatedSince = None,
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> Page[Order]:
     orders = await store.select(
-        lambda order: user_id in (None, order.user_id) and status in (None, order.status)
+        lambda order: (
+            user_id in (None, order.user_id)
+            and status in (None, order.status)
+            and (updated_since is None or order.updated_at >= updated_since)
+        )
     )
-    filters = {"user_id": user_id, "status": status}
+    since = updated_since.isoformat() if updated_since else None
+    filters = {"user_id": user_id, "status": status, "updated_since": since}
     return page_of(orders, limit=limit, offset=offset, path="/orders", filters=filters)
 
 
