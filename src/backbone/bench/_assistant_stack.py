@@ -116,6 +116,8 @@ class AssistantRig:
             "BACKBONE_ASSISTANT_QUEUE": self.names.queue,
             "BACKBONE_ASSISTANT_DATA_DIR": str(self.starter.tmp / "assistant"),
             "BACKBONE_ASSISTANT_ADMIN_EMAILS": self.admin_email,
+            # The run's own model, which forget_keys deletes with the run's other keys.
+            "BACKBONE_ASSISTANT_RECOMMENDATIONS_KEY_PREFIX": f"bench-{self.names.token}:recs:",
             **_RAISED,
         }
 
