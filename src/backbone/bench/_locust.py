@@ -37,6 +37,7 @@ import httpx
 from redis.exceptions import RedisError
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 
 from backbone.assistant.migrations import VERSIONS
@@ -142,7 +143,7 @@ def render_locust(rows: list[LocustRow], *, title: str) -> Table:
     )
     for row in rows:
         table.add_row(
-            row.label,
+            Text(row.label),  # not markup: names hold [id]
             f"{row.requests:,}",
             f"{row.failures:,}",
             f"{row.rps:,.1f}",
