@@ -19,7 +19,8 @@ HEADER = (
 )
 STATS = f"""{HEADER}
 GET,/v1/recommendations,120,2,4,5.1,1,31.5,800,6.0,0.1,4,5,6,7,9,12,20,28,31,31,31
-SSE,/v1/tasks/[id]/events (to end),30,0,800,850,400,1900.2,0,1.5,0.0,800,900,1000,1100,1500,1700,1900,1900,1900,1900,1900
+SSE,/v1/tasks/[id]/events (to end),30,0,800,850,400,1900.2,0,1.5,0.0,\
+800,900,1000,1100,1500,1700,1900,1900,1900,1900,1900
 ,Aggregated,150,2,6,170,1,1900.2,640,7.5,0.1,6,8,10,12,500,1500,1900,1900,1900,1900,1900
 """
 
@@ -46,7 +47,7 @@ def test_locustfile_found_absolute_or_said_missing(tmp_path: Path) -> None:
     (tmp_path / "locustfile_assistant.py").write_text("")
     options = LocustOptions(out=tmp_path, locustfiles=tmp_path)
     assert options.locustfile("assistant") == (tmp_path / "locustfile_assistant.py").resolve()
-    with pytest.raises(ValueError, match="locustfile_gateway.py: run from the repository's root"):
+    with pytest.raises(ValueError, match=r"locustfile_gateway\.py: run from the repository's root"):
         options.locustfile("gateway")
 
 
