@@ -28,6 +28,10 @@ ROWS = [
     "our API + job table + worker",
     "bare run_crew (Crew.kickoff), 1 process",
     "run_crew + data + chart, 1 process",
+    "GET /v1/recommendations, 3 users",
+    "GET /healthz (constant: the floor), 3 users",
+    "GET /v1/recommendations, flat out",
+    "GET /healthz (constant: the floor), flat out",
 ]
 TASKS = 6
 TINY = ["--users", "3", "--warmup", "0", "--think", "0", "--tasks", str(TASKS), "--workers", "2"]
@@ -60,7 +64,8 @@ def test_bench_assistant_prints_both_tables_and_leaves_nothing_behind(
     tmp_path: Path, redis_url: str, postgres_server_url: str
 ) -> None:
     """A tiny run: both endpoints and the three ways, no errors, every analysis complete,
-    the engine named as no language model; no child, database or key left."""
+    the engine named as no language model; the recommendations and the floor under both
+    loads, answered without errors, each against its floor; no child, database or key left."""
     process = _start(tmp_path, redis_url, postgres_server_url, *TINY, "--seconds", "2")
     stdout, stderr, children = run_collecting(process, tmp_path / SPAWNED)
     assert process.returncode == 0, stdout + stderr
@@ -68,7 +73,12 @@ def test_bench_assistant_prints_both_tables_and_leaves_nothing_behind(
     for row in ROWS[:2]:
         assert int(_columns(stdout, row)[1].replace(",", "")) > 0, stdout  # requests
         assert _columns(stdout, row)[-1] == "0", stdout  # errors
-    for row in ROWS[2:]:
+    for row in ROWS[5:]:
+        assert int(_columns(stdout, row)[1].replace(",", "")) > 0, stdout  # requests
+        assert _columns(stdout, row)[6] == "0", stdout  # errors
+    assert _columns(stdout, ROWS[6])[7] == "1.00x", stdout  # the floor against itself
+    assert re.search(r"GET /v1/recommendations p99 <= 20 ms at 3 users: [\d.]+ ms", stdout)
+    for row in ROWS[2:5]:
         assert _columns(stdout, row)[1] == str(TASKS), stdout  # analyses complete
         assert _columns(stdout, row)[4] == "0", stdout  # errors
     assert _columns(stdout, ROWS[3])[5] == "1.00x", stdout  # the baseline of the ratio
@@ -77,7 +87,7 @@ def test_bench_assistant_prints_both_tables_and_leaves_nothing_behind(
     cores = os.cpu_count()
     pattern = rf"at the end of the load: [0-2] of 2; cores: {cores}\."
     assert re.search(pattern, stdout), stdout
-    assert "assistant" in children.serving()
+    assert {"assistant", "users", "orders", "gateway"} <= children.serving()
     commands = children.commands()
     assert any("backbone.cli worker assistant --concurrency=2" in c for c in commands), commands
     assert any("backbone.bench._crew_baseline" in command for command in commands), commands

@@ -268,7 +268,7 @@ def measure(
         bench_stores(tmp, guard, names, locations=[VERSIONS]) as stores,
         children(tmp, guard) as starter,
     ):
-        say(f"stores: {stores.origin}; the User and Order Services, the gateway, the assistant")
+        say(f"stores: {stores.origin}; database {names.database} and queue {names.queue}")
         rig = AssistantRig(starter, stores, names, options.workers, admin, start_services(starter))
         table = JobTable(stores.database_url, table=TASKS.name)
         keys = [client_address(names), admin, *_emails(names, options.users)]
