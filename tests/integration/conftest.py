@@ -72,7 +72,8 @@ def live_assistant(
 ) -> Iterator[str]:
     """The assistant API's URL, live on loopback with a migrated database, a Redis db of
     its own and a worker (``backbone worker assistant``) that runs the tasks: limits high,
-    :data:`ASSISTANT_ADMIN` registers as an admin, the orders' gateway is unreachable."""
+    :data:`ASSISTANT_ADMIN` registers as an admin, the orders' gateway and the report
+    processor are unreachable."""
     root = tmp_path_factory.mktemp("assistant")
     with contextlib.ExitStack() as stack:
         database_url = stack.enter_context(_services.fresh_database(postgres_server_url))
@@ -82,6 +83,7 @@ def live_assistant(
             redis_url=stack.enter_context(_redis_databases.acquire()),
             data_dir=root / "data",
             gateway_url=closed_port_url(),
+            reports_url=closed_port_url(),
             admin_emails=[ASSISTANT_ADMIN],
         )
         worker = WorkerProcess(
@@ -117,6 +119,7 @@ def _assistant_worker_env(settings: AssistantSettings) -> dict[str, str]:
         BACKBONE_ASSISTANT_QUEUE=settings.queue,
         BACKBONE_ASSISTANT_DATA_DIR=str(settings.data_dir),
         BACKBONE_ASSISTANT_GATEWAY_URL=settings.gateway_url,
+        BACKBONE_ASSISTANT_REPORTS_URL=settings.reports_url,
         LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
     )

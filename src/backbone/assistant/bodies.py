@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from backbone.core.problems import ProblemError
 
-__all__ = ["FORM", "JSON", "form_body", "json_body", "request_body"]
+__all__ = ["FORM", "JSON", "form_body", "json_body", "optional_json_body", "request_body"]
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -71,6 +71,18 @@ def json_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
     return read_json
 
 
+def optional_json_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
+    """Like :func:`json_body`, for an optional body: none (zero bytes) is ``model()``."""
+    read = json_body(model)
+
+    async def read_optional(request: Request) -> M:
+        if not await request.body():
+            return model()
+        return await read(request)
+
+    return read_optional
+
+
 def form_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
     """A dependency reading the request's URL-encoded form as ``model`` (last value wins)."""
 
@@ -88,8 +100,10 @@ def form_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
     return read_form
 
 
-def request_body(model: type[BaseModel], media_type: str = JSON) -> dict[str, Any]:
-    """``openapi_extra`` declaring a required ``model`` body of ``media_type``."""
+def request_body(
+    model: type[BaseModel], media_type: str = JSON, *, required: bool = True
+) -> dict[str, Any]:
+    """``openapi_extra`` declaring a ``model`` body of ``media_type`` (required unless told)."""
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     schema.pop("$defs", None)
-    return {"requestBody": {"required": True, "content": {media_type: {"schema": schema}}}}
+    return {"requestBody": {"required": required, "content": {media_type: {"schema": schema}}}}

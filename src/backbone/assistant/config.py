@@ -99,6 +99,14 @@ class AssistantSettings(JobQueueSettings):
     )
     """The API gateway, which the orders source reads the Order Service through
     (``BACKBONE_GATEWAY_URL``, which ``backbone up`` sets, is read too)."""
+    reports_url: str = Field(
+        default="http://127.0.0.1:8001",
+        validation_alias=AliasChoices(
+            "BACKBONE_ASSISTANT_REPORTS_URL", "BACKBONE_REPORTS_URL", "reports_url"
+        ),
+    )
+    """The report processor's API, which an automation's ``generate_report`` calls
+    (``BACKBONE_REPORTS_URL``, which ``backbone up`` sets, is read too)."""
     events_poll_seconds: float = Field(default=0.25, gt=0, le=10)
     """How often a task's event stream looks for new steps while nothing happens."""
 

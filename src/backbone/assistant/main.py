@@ -31,6 +31,7 @@ from backbone.assistant.datasets.routes import router as datasets_router
 from backbone.assistant.db import database_engine
 from backbone.assistant.kind import ASSISTANT
 from backbone.assistant.recommendations.service import RecommendationsApi
+from backbone.assistant.tasks.approval import router as approval_router
 from backbone.assistant.tasks.routes import router as tasks_router
 from backbone.core.app import create_service_app
 from backbone.core.db import session_factory
@@ -122,5 +123,6 @@ def create_app(settings: AssistantSettings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(datasets_router)
     app.include_router(tasks_router)
+    app.include_router(approval_router)
     recommendations.install(app)
     return app

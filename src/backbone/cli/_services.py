@@ -142,8 +142,9 @@ SERVICES: Mapping[str, ServiceSpec] = {
     "assistant-worker": ServiceSpec(
         name="assistant-worker",
         command=("backbone.cli", "worker", "assistant"),
-        # The gateway first: its URL is in the worker's environment (the orders source).
-        needs=frozenset({REDIS, POSTGRES, "gateway"}),
+        # The gateway and the report API first: their URLs are in the worker's environment
+        # (the orders source; an automation's actions).
+        needs=frozenset({REDIS, POSTGRES, "gateway", "reports"}),
     ),
     "flaky": ServiceSpec(
         name="flaky",

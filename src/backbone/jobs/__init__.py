@@ -6,7 +6,8 @@ migration of its own), writes a :class:`JobHandler`, and names both in a
 job recorded before it is accepted:
 
 - the API side (:class:`JobsApi`): :func:`submit_job` (recorded and published, all or
-  nothing), :func:`cancel_job`, :func:`approve_job`, :class:`JobStore` reads scoped by
+  nothing), :func:`cancel_job`, :func:`approve_job` (all of a plan or a part, recorded
+  in columns of the kind's own), :func:`reject_job`, :class:`JobStore` reads scoped by
   owner, 503 for unreachable stores, ``<kind>_jobs`` and ``<kind>_queue_depth`` gauges;
 - the worker side (:class:`Worker`): the Celery app, the task that runs one delivery
   under the job's advisory lock (:class:`JobRunner`), retries of what it cannot run
@@ -17,19 +18,33 @@ Errors::
     JobsError
     ├── DatabaseUnavailable   the job table cannot be reached (503)
     ├── BrokerUnavailable     the broker cannot take the job (503)
-    └── JobCancelled          raised inside a handler once its job is no longer in progress
+    ├── JobCancelled          raised inside a handler once its job is no longer in progress
+    └── JobFailed             raised by a handler: fail the job, keep what it did as its result
 """
 
 from backbone.jobs._api import JobsApi
 from backbone.jobs._artifacts import FileArtifacts, write_atomic
-from backbone.jobs._errors import BrokerUnavailable, DatabaseUnavailable, JobCancelled, JobsError
+from backbone.jobs._errors import (
+    BrokerUnavailable,
+    DatabaseUnavailable,
+    JobCancelled,
+    JobFailed,
+    JobsError,
+)
 from backbone.jobs._handler import AwaitApproval, JobContext, JobHandler
 from backbone.jobs._kind import JobKind
 from backbone.jobs._runner import JobRunner, Outcome
 from backbone.jobs._settings import JobQueueSettings
 from backbone.jobs._states import CANCELLABLE_STATES, FINAL_STATES, OPEN_STATES, JobState
 from backbone.jobs._store import ANY_OWNER, CANCEL_REASON, JobRow, JobStore, Owner
-from backbone.jobs._submit import JobQueue, approve_job, cancel_job, find_job, submit_job
+from backbone.jobs._submit import (
+    JobQueue,
+    approve_job,
+    cancel_job,
+    find_job,
+    reject_job,
+    submit_job,
+)
 from backbone.jobs._table import JobStepMixin, JobTableMixin, job_indexes, step_indexes
 from backbone.jobs._worker import Worker
 
@@ -45,6 +60,7 @@ __all__ = [
     "FileArtifacts",
     "JobCancelled",
     "JobContext",
+    "JobFailed",
     "JobHandler",
     "JobKind",
     "JobQueue",
@@ -64,6 +80,7 @@ __all__ = [
     "cancel_job",
     "find_job",
     "job_indexes",
+    "reject_job",
     "step_indexes",
     "submit_job",
     "write_atomic",

@@ -95,8 +95,10 @@ class JobSql:
         self.fail = _render(sql.SQL(_FAIL).format(table=t))
         self.unlock = b"SELECT pg_advisory_unlock(%(key)s)"
         self.add_step: bytes | None = None
+        self.recorded_steps: bytes | None = None
         if steps is not None:
             self.add_step = _render(sql.SQL(_STEP).format(table=t, steps=sql.Identifier(steps)))
+            self.recorded_steps = _render(sql.SQL(_STEPS).format(steps=sql.Identifier(steps)))
 
     def note(self, columns: Iterable[str]) -> bytes:
         """Set ``columns`` of the kind's own on a job, if it is still running."""
@@ -183,8 +185,11 @@ _PARK = (
     "UPDATE {table} SET state = 'awaiting-approval', result = %(result)s"
     " WHERE id = %(id)s AND state = 'in-progress' RETURNING pg_advisory_unlock(%(key)s)"
 )
+# A handler's JobFailed gives the result to keep (what it did); any other failure keeps
+# the result the job had.
 _FAIL = (
-    "UPDATE {table} SET state = 'failed', error = %(error)s, finished_at = now()"
+    "UPDATE {table} SET state = 'failed', error = %(error)s, finished_at = now(),"
+    " result = coalesce(%(result)s::jsonb, result)"
     " WHERE id = %(id)s AND NOT (state = ANY(%(final)s)) RETURNING id"
 )
 # A step is appended only while its job is in progress: a cancelled job gets none.
@@ -198,3 +203,7 @@ SELECT
 WHERE EXISTS (SELECT 1 FROM {table} WHERE id = %(id)s AND state = 'in-progress')
 RETURNING seq
 """
+_STEPS = (
+    "SELECT seq, attempt, agent, tool, input, output FROM {steps} WHERE job_id = %(id)s"
+    " ORDER BY seq"
+)

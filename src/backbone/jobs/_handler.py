@@ -3,7 +3,8 @@
 The runner claims a job, hands the handler a :class:`JobContext`, and finishes the job
 with whatever :meth:`JobHandler.run` returns: a JSON result (complete), an
 :class:`AwaitApproval` (the plan waits for a person), or an exception (failed with a
-one-line reason). The handler never touches the job's state itself.
+one-line reason; :class:`~backbone.jobs.JobFailed` also names the result to keep). The
+handler never touches the job's state itself.
 
 Completing is two steps, in this order: :meth:`JobHandler.complete` writes the job's
 artifacts (durably) and names the columns of the kind's own to record; then the runner
@@ -70,6 +71,15 @@ class JobContext:
         """The plan awaiting (or given) approval, as the job's result holds it."""
         result: JsonObject | None = self.row["result"]
         return result
+
+    def recorded_steps(self) -> list[JsonObject]:
+        """Every step recorded for this job so far, of every attempt, in order (``seq``,
+        ``attempt``, ``agent``, ``tool``, ``input``, ``output``): what an earlier delivery
+        already did, so that a delivery run again need not do it twice."""
+        if self._sql.recorded_steps is None:
+            raise TypeError("this job kind records no steps")
+        rows = self._conn.execute(self._sql.recorded_steps, {"id": self.job_id}).fetchall()
+        return [dict(row) for row in rows]
 
     def progress(self, percent: int) -> None:
         """Record ``percent`` (0..99: 100 is for complete); :class:`JobCancelled` if cancelled."""

@@ -12,7 +12,8 @@ number of times, in any order, also while another delivery of the same job is ru
    artifacts are gone has them written again); a plan awaiting approval (``AWAITING``);
    attempts used up (the job fails);
 2. **work**: the handler's :meth:`~JobHandler.run`, which records progress and steps as
-   it goes and stops once the row is no longer in progress (cancelled);
+   it goes and stops once the row is no longer in progress (cancelled), or fails the job
+   on purpose with :class:`JobFailed` (its reason, and what it did as the result);
 3. **complete**, in one statement after the handler has written the job's artifacts:
    mark the job complete with its result, if it is still in progress, and release the
    lock. A cancel that came first leaves the job cancelled and its artifacts removed; one
@@ -40,7 +41,7 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import Table
 
 from backbone.jobs._database import Database, JobSql, is_database_error
-from backbone.jobs._errors import JobCancelled
+from backbone.jobs._errors import JobCancelled, JobFailed
 from backbone.jobs._handler import AwaitApproval, JobContext, JobHandler
 from backbone.jobs._states import FINAL_STATES, JobState
 from backbone.jobs._table import ERROR_LENGTH
@@ -121,6 +122,12 @@ class JobRunner:
         except JobCancelled:
             logger.info("job_cancelled_while_running kind=%s job_id=%s", self.kind, run.job_id)
             return Outcome.CANCELLED
+        except JobFailed as failed:
+            logger.warning(
+                "job_stopped kind=%s job_id=%s reason=%s", self.kind, run.job_id, failed.reason
+            )
+            self._record_failure(run, database, failed.reason, failed.result)
+            return Outcome.FAILED
         except SoftTimeLimitExceeded:
             reason = "soft time limit exceeded: the job was stopped"
             logger.warning(
@@ -134,17 +141,19 @@ class JobRunner:
         self._record_failure(run, database, reason)
         return Outcome.FAILED
 
-    def _record_failure(self, run: _Run, database: Database, reason: str) -> None:
-        """Mark the job failed; on a new connection if the job's own has broken meanwhile
-        (its lock went with it)."""
+    def _record_failure(
+        self, run: _Run, database: Database, reason: str, result: Mapping[str, Any] | None = None
+    ) -> None:
+        """Mark the job failed (with ``result``, if given); on a new connection if the job's
+        own has broken meanwhile (its lock went with it)."""
         try:
-            self._fail(run.conn, run.job_id, reason)
+            self._fail(run.conn, run.job_id, reason, result)
         except Exception as exc:
             if not is_database_error(exc):
                 raise
             database.discard()
             run.conn, run.held = database.connection(), False
-            self._fail(run.conn, run.job_id, reason)
+            self._fail(run.conn, run.job_id, reason, result)
 
     def _claim(self, run: _Run) -> dict[str, Any] | Outcome:
         """The claim statement (see the module docstring); the row to run, or an outcome."""
@@ -213,15 +222,27 @@ class JobRunner:
         logger.info("job_awaiting_approval kind=%s job_id=%s", self.kind, run.job_id)
         return Outcome.AWAITING
 
-    def _fail(self, conn: Conn, job_id: uuid.UUID, reason: str) -> bool:
-        """Mark the job failed with ``reason`` unless it is final already.
+    def _fail(
+        self,
+        conn: Conn,
+        job_id: uuid.UUID,
+        reason: str,
+        result: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Mark the job failed with ``reason`` (and ``result``, if given: otherwise the job
+        keeps the one it had) unless it is final already.
 
         In a transaction of its own, committed by a second message: should the hard time
         limit kill this process while the statement waits for the row (held by someone),
         the orphaned statement never commits, and the job is delivered again instead of
         failed by a process that is gone.
         """
-        values = {"id": job_id, "error": reason[:ERROR_LENGTH], "final": self.sql.final_states()}
+        values = {
+            "id": job_id,
+            "error": reason[:ERROR_LENGTH],
+            "final": self.sql.final_states(),
+            "result": None if result is None else Jsonb(dict(result)),
+        }
         with conn.transaction():
             failed = conn.execute(self.sql.fail, values).fetchone() is not None
         if failed:

@@ -185,13 +185,29 @@ class JobStore:
         )
         return row
 
-    async def approve(self, conn: asyncpg.Connection, job_id: uuid.UUID, *, owner: Owner) -> bool:
-        """Move a job awaiting approval back to pending, approved, in ``conn``'s transaction.
+    async def approve(
+        self, conn: asyncpg.Connection, job_id: uuid.UUID, *, owner: Owner, **columns: Any
+    ) -> bool:
+        """Move a job awaiting approval back to pending, approved, in ``conn``'s transaction,
+        and set ``columns`` of the kind's own (what was approved) in the same statement.
 
         Its attempts start again from zero: the run that acts is a new piece of work.
         """
-        approved = await conn.fetchval(self._sql.approve, job_id, *_scope(owner), utcnow())
+        names = tuple(sorted(columns))
+        values = [columns[name] for name in names]
+        statement = self._sql.approving(names)
+        approved = await conn.fetchval(statement, job_id, *_scope(owner), utcnow(), *values)
         return approved is not None
+
+    @reaching
+    async def reject(self, job_id: uuid.UUID, *, owner: Owner, reason: str) -> JobRow | None:
+        """Cancel a job awaiting approval with ``reason`` as its error, and commit; None if
+        there is no such job of ``owner``'s awaiting approval."""
+        pool = await self._connections()
+        row: JobRow | None = await pool.fetchrow(
+            self._sql.reject, job_id, *_scope(owner), reason, utcnow()
+        )
+        return row
 
     # ------------------------------------------------------------------ reads
 
@@ -300,6 +316,11 @@ class _Statements:
             f" enqueued_at = $4, attempts = 0, progress = 0 WHERE id = $1 AND {mine}"
             f" AND state = '{JobState.AWAITING_APPROVAL.value}' RETURNING id"
         )
+        self.reject = (
+            f"UPDATE {t} SET state = '{JobState.CANCELLED.value}', error = $4,"  # noqa: S608
+            f" finished_at = $5 WHERE id = $1 AND {mine}"
+            f" AND state = '{JobState.AWAITING_APPROVAL.value}' RETURNING *"
+        )
         self.steps = None
         if steps is not None:
             self.steps = (
@@ -311,6 +332,10 @@ class _Statements:
         """The INSERT of a pending job with these payload columns (after id, owner, now)."""
         return _insert(self._table, payload)
 
+    def approving(self, columns: tuple[str, ...]) -> str:
+        """The approve statement, also setting ``columns`` (parameters after the first four)."""
+        return _approving(self.approve, columns)
+
 
 @functools.cache
 def _insert(table: str, payload: tuple[str, ...]) -> str:
@@ -320,6 +345,15 @@ def _insert(table: str, payload: tuple[str, ...]) -> str:
         f"INSERT INTO {table} ({', '.join(columns)}, state, progress, attempts)"  # noqa: S608
         f" VALUES ({', '.join(values)}, '{JobState.PENDING.value}', 0, 0)"
     )
+
+
+@functools.cache
+def _approving(approve: str, columns: tuple[str, ...]) -> str:
+    if not columns:
+        return approve
+    assignments = "".join(f", {_quote(name)} = ${number}" for number, name in enumerate(columns, 5))
+    head, where = approve.split(" WHERE id = $1", 1)
+    return f"{head}{assignments} WHERE id = $1{where}"
 
 
 @functools.cache

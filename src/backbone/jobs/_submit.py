@@ -15,6 +15,9 @@ appears, which the worker then acknowledges and drops). Either way no job runs w
 a row, and no row stays pending without a message. **Approving** a plan is the same
 transaction around the same publish, on the job's existing row.
 
+**Rejecting** a plan is one conditional UPDATE (awaiting approval → cancelled, with the
+reason as the job's error); nothing was published for it, so nothing is revoked.
+
 **Cancelling** marks the row cancelled with one conditional UPDATE, then revokes the
 task (best effort: a worker also checks the row before and while it works).
 
@@ -41,7 +44,7 @@ from backbone.jobs._publish import RedisPublisher
 from backbone.jobs._states import JobState
 from backbone.jobs._store import JobRow, JobStore, Owner, reaching
 
-__all__ = ["JobQueue", "approve_job", "cancel_job", "find_job", "submit_job"]
+__all__ = ["JobQueue", "approve_job", "cancel_job", "find_job", "reject_job", "submit_job"]
 
 logger = logging.getLogger(__name__)
 
@@ -136,12 +139,16 @@ async def cancel_job(
 
 
 async def approve_job(
-    *, store: JobStore, queue: JobQueue, job_id: uuid.UUID, owner: Owner
+    *, store: JobStore, queue: JobQueue, job_id: uuid.UUID, owner: Owner, **columns: Any
 ) -> JobRow:
-    """Approve a job's plan and publish it again, all or nothing; 404, or 409 unless awaiting."""
+    """Approve a job's plan and publish it again, all or nothing; 404, or 409 unless awaiting.
+
+    ``columns`` of the kind's own (what was approved, when only part of the plan was) are
+    set by the same statement that approves: the run that acts reads them in its row.
+    """
 
     async def approve(conn: asyncpg.Connection) -> uuid.UUID | None:
-        return job_id if await store.approve(conn, job_id, owner=owner) else None
+        return job_id if await store.approve(conn, job_id, owner=owner, **columns) else None
 
     if await _write_then_publish(store, queue, approve) is None:
         current = await find_job(store=store, job_id=job_id, owner=owner)
@@ -150,3 +157,15 @@ async def approve_job(
         )
     logger.info("job_approved kind=%s job_id=%s", queue.kind, job_id)
     return await find_job(store=store, job_id=job_id, owner=owner)
+
+
+async def reject_job(*, store: JobStore, job_id: uuid.UUID, owner: Owner, reason: str) -> JobRow:
+    """End a plan awaiting approval: cancelled, with ``reason`` as its error. No message is
+    in flight for such a job, so there is nothing to revoke. 404, or 409 unless awaiting."""
+    job = await store.reject(job_id, owner=owner, reason=reason)
+    if job is None:
+        current = await find_job(store=store, job_id=job_id, owner=owner)
+        detail = f"The job is {current.state}: only a plan awaiting approval can be rejected."
+        raise ProblemError(409, detail=detail)
+    logger.info("job_rejected job_id=%s", job_id)
+    return job

@@ -16,6 +16,7 @@ from sqlalchemy import Column, Index, Integer, MetaData, Table
 from sqlalchemy.engine import Connection
 
 from backbone.assistant.auth.models import REFRESH_TOKENS, USERS
+from backbone.assistant.automation.models import FOLLOW_UPS
 from backbone.assistant.migrations import VERSIONS
 from backbone.assistant.tasks.models import TASK_STEPS, TASKS
 from backbone.core.db import alembic_config, create_engine, migrate
@@ -23,7 +24,8 @@ from tests.integration.assistant.conftest import sql
 
 pytestmark = pytest.mark.integration
 
-TABLES = {table.name for table in (USERS, REFRESH_TOKENS, TASKS, TASK_STEPS)}
+MODELS = (USERS, REFRESH_TOKENS, TASKS, TASK_STEPS, FOLLOW_UPS)
+TABLES = {table.name for table in MODELS}
 
 
 def _names_ours(item: Any) -> bool:
@@ -56,7 +58,7 @@ async def _differences(database_url: str, metadata: MetaData) -> list[Any]:
 def _model_metadata() -> MetaData:
     """A metadata holding only the models' tables (whatever else is imported)."""
     metadata = MetaData()
-    for table in (USERS, REFRESH_TOKENS, TASKS, TASK_STEPS):
+    for table in MODELS:
         table.to_metadata(metadata)
     return metadata
 
@@ -120,3 +122,31 @@ async def test_the_database_refuses_a_second_account_for_an_email(
         await sql(migrated_database, "execute", insert, uuid.uuid4(), "one@example.com")
     with pytest.raises(asyncpg.CheckViolationError, match="ck_assistant_users_email_lower"):
         await sql(migrated_database, "execute", insert, uuid.uuid4(), "Two@example.com")
+
+
+async def test_a_follow_up_is_unique_per_task_and_action(migrated_database: str) -> None:
+    """The database itself refuses a second flag for one task's action (redelivery safety)."""
+    user_id, task_id = uuid.uuid4(), uuid.uuid4()
+    await sql(
+        migrated_database,
+        "execute",
+        "INSERT INTO assistant_users (id, email, password_hash, role, created_at)"
+        " VALUES ($1, 'f@example.com', 'x', 'user', now())",
+        user_id,
+    )
+    await sql(
+        migrated_database,
+        "execute",
+        "INSERT INTO assistant_tasks (id, owner_id, state, progress, attempts, created_at,"
+        " enqueued_at, type, input) VALUES ($1, $2, 'pending', 0, 0, now(), now(),"
+        " 'automation', '{}')",
+        task_id,
+        user_id,
+    )
+    insert = (
+        "INSERT INTO assistant_follow_ups (id, task_id, action_id, user_id, reason, created_at)"
+        " VALUES ($1, $2, 'a1', 123, 'why', now())"
+    )
+    await sql(migrated_database, "execute", insert, uuid.uuid4(), task_id)
+    with pytest.raises(asyncpg.UniqueViolationError, match="uq_assistant_follow_ups_task_action"):
+        await sql(migrated_database, "execute", insert, uuid.uuid4(), task_id)

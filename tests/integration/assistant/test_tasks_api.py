@@ -81,11 +81,11 @@ async def test_a_submission_is_202_and_recorded_pending(
     assert row["request_id"] == "submit-check-1"
 
 
-@pytest.mark.parametrize("task_type", ["recommendation", "automation"])
+@pytest.mark.parametrize("task_type", ["recommendation"])
 async def test_a_type_not_available_yet_is_422(
     api: httpx.AsyncClient, accounts: Accounts, migrated_database: str, task_type: str
 ) -> None:
-    """recommendation and automation: 422 "not available yet", nothing recorded."""
+    """recommendation: 422 "not available yet", nothing recorded."""
     response = await submit(api, await a_token(accounts), ORDERS, task_type)
     body = assert_problem(response, 422)
     assert body["errors"][0]["loc"] == ["body", "type"]

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from backbone.core.app import create_service_app
 from backbone.core.pagination import Limit, Offset, Page
 from backbone.core.problems import ProblemError
-from backbone.jobs import JobsApi, approve_job, cancel_job, find_job, submit_job
+from backbone.jobs import JobsApi, approve_job, cancel_job, find_job, reject_job, submit_job
 from tests.integration.jobs._plans import PLANS, PlanSettings
 
 User = Annotated[uuid.UUID, Header(alias="X-User")]
@@ -26,6 +26,12 @@ class PlanRequest(BaseModel):
     """What a user asks for."""
 
     goal: str = Field(min_length=1, max_length=200)
+
+
+class PlanApproval(BaseModel):
+    """The items approved (all, when absent)."""
+
+    items: list[str] | None = None
 
 
 class PlanView(BaseModel):
@@ -95,8 +101,14 @@ def _routes(jobs: JobsApi) -> APIRouter:
         return [StepView.model_validate(row, from_attributes=True) for row in rows]
 
     @router.post("/plans/{job_id}/approve")
-    async def approve(job_id: uuid.UUID, user: User) -> PlanView:
-        row = await approve_job(store=store, queue=queue, job_id=job_id, owner=user)
+    async def approve(job_id: uuid.UUID, user: User, body: PlanApproval | None = None) -> PlanView:
+        columns = {} if body is None or body.items is None else {"approved_items": body.items}
+        row = await approve_job(store=store, queue=queue, job_id=job_id, owner=user, **columns)
+        return PlanView.of(row)
+
+    @router.post("/plans/{job_id}/reject")
+    async def reject(job_id: uuid.UUID, user: User) -> PlanView:
+        row = await reject_job(store=store, job_id=job_id, owner=user, reason="rejected: no")
         return PlanView.of(row)
 
     @router.delete("/plans/{job_id}")

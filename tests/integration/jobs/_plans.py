@@ -7,7 +7,10 @@ artifact. Its table and migration are its own (``plan_jobs``, a branch on core's
 baseline), as a service's would be.
 
 A plan job's ``goal`` drives it: ``"explode"`` raises in the handler; anything else
-is planned in three items, then, once approved, carried out item by item.
+is planned in three items, then, once approved (all of them, or the ``approved_items``
+the approval recorded), carried out item by item — each item once, however often the
+acting run is delivered. ``"stop"`` fails on purpose after the first item, keeping what
+it did as the result.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ from typing import Any
 from pydantic import Field as SettingField
 from pydantic_settings import SettingsConfigDict
 from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
 from backbone.jobs import (
     AwaitApproval,
     FileArtifacts,
     JobContext,
+    JobFailed,
     JobHandler,
     JobKind,
     JobQueueSettings,
@@ -59,6 +64,7 @@ class PlanJob(JobTableMixin, table=True):
     __table_args__ = job_indexes("plan_jobs")
 
     goal: str = Field(max_length=200)
+    approved_items: list[str] | None = Field(default=None, sa_type=JSONB)
 
 
 class PlanStep(JobStepMixin, table=True):
@@ -91,8 +97,14 @@ class PlanHandler(JobHandler):
             job.step(agent="planner", tool="outline", input={"goal": goal}, output={"items": items})
             return AwaitApproval(plan={"goal": goal, "items": items})
         plan = job.plan or {}
-        items = list(plan["items"])
+        approved = job.row["approved_items"]
+        items = [item for item in plan["items"] if approved is None or item in approved]
+        done = {step["input"]["item"] for step in job.recorded_steps() if step["tool"] == "act"}
         for number, item in enumerate(items, start=1):
+            if item in done:
+                continue  # an earlier delivery did it
+            if goal == "stop" and number > 1:
+                raise JobFailed(f"{item} cannot be done", result={"done": items[:1]})
             time.sleep(self.pause)
             job.step(agent="executor", tool="act", input={"item": item}, output={"ok": True})
             job.progress(100 * number // len(items))

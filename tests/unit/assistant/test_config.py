@@ -15,7 +15,13 @@ REAL_SECRET = "a-real-secret-of-enough-length-0123456789"
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("ENVIRONMENT", "BACKBONE_ASSISTANT_JWT_SECRET", "BACKBONE_ASSISTANT_ADMIN_EMAILS"):
+    for name in (
+        "ENVIRONMENT",
+        "BACKBONE_ASSISTANT_JWT_SECRET",
+        "BACKBONE_ASSISTANT_ADMIN_EMAILS",
+        "BACKBONE_REPORTS_URL",
+        "BACKBONE_ASSISTANT_REPORTS_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -34,6 +40,17 @@ def test_defaults() -> None:
     assert (settings.dataset_max_bytes, settings.dataset_max_rows) == (10 * 1024 * 1024, 100_000)
     assert settings.dataset_max_columns == 200
     assert settings.gateway_url == "http://127.0.0.1:8000"
+    assert settings.reports_url == "http://127.0.0.1:8001"
+
+
+@pytest.mark.parametrize("variable", ["BACKBONE_REPORTS_URL", "BACKBONE_ASSISTANT_REPORTS_URL"])
+def test_the_reports_url_is_read_as_backbone_up_gives_it(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    """The report processor's URL: BACKBONE_REPORTS_URL (what `backbone up` sets) or the
+    assistant's own variable."""
+    monkeypatch.setenv(variable, "http://127.0.0.1:18001")
+    assert _settings().reports_url == "http://127.0.0.1:18001"
 
 
 def test_the_placeholder_secret_works_in_development() -> None:

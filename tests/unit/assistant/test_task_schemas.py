@@ -8,11 +8,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from backbone.assistant.tasks.schemas import (
     OUTPUT_LIMIT,
     AnalysisInput,
+    Approval,
+    AutomationInput,
+    Rejection,
     StepView,
     TaskRequest,
     TaskView,
@@ -122,3 +125,34 @@ def test_result_shows_once_complete_with_artifact_urls() -> None:
     assert view.result is not None
     assert view.result.artifacts[0].url == f"/v1/tasks/{row['id']}/artifacts/chart.png"
     assert TaskView.of(_row(result=result)).result is None
+
+
+@pytest.mark.parametrize(
+    ("model", "body"),
+    [
+        (AnalysisInput, {"source": "orders", "dataset_id": None}),
+        (AnalysisInput, {"source": "orders", "question": None}),
+        (AutomationInput, {"goal": "report on user 1", "user_id": None}),
+        (AutomationInput, {"goal": "report on user 1", "older_than_days": None}),
+        (Approval, {"action_ids": None}),
+        (Rejection, {"reason": None}),
+    ],
+)
+def test_a_member_may_be_left_out_but_never_null(model: type[BaseModel], body: Any) -> None:
+    """The contract's members are not nullable: an explicit null is refused (left out, the
+    default applies)."""
+    with pytest.raises(ValidationError, match="may be left out, but not null"):
+        model.model_validate(body)
+    left_out = {name: value for name, value in body.items() if value is not None}
+    model.model_validate(left_out)
+
+
+def test_a_failed_or_rejected_automation_shows_what_it_recorded() -> None:
+    """A failed automation shows the actions it had done; a rejected one its plan."""
+    result = {"text": "stopped", "data": {"done": [{"action_id": "a1"}]}}
+    failed = TaskView.of(_row(state="failed", result=result, finished_at=NOW))
+    assert failed.result is not None
+    assert failed.result.data == {"done": [{"action_id": "a1"}]}
+    rejected = TaskView.of(_row(state="cancelled", result=result, finished_at=NOW))
+    assert rejected.result is not None
+    assert TaskView.of(_row(state="failed", result=None, finished_at=NOW)).result is None

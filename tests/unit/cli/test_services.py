@@ -60,6 +60,13 @@ def test_reports_api_and_worker_are_registered() -> None:
     assert api.needs == worker.needs == frozenset(INFRASTRUCTURE)
 
 
+def test_the_assistant_worker_starts_after_the_services_its_actions_call() -> None:
+    """The assistant's worker needs the gateway (orders) and the report API (an
+    automation's generate_report): `up` gives it their URLs as BACKBONE_<NAME>_URL."""
+    worker = SERVICES["assistant-worker"]
+    assert worker.needs == frozenset({*INFRASTRUCTURE, "gateway", "reports"})
+
+
 @pytest.mark.parametrize(("name", "port", "try_path"), MOCKS)
 async def test_the_suggested_curl_answers_200(name: str, port: int, try_path: str) -> None:
     """The path the start-up table suggests for users and orders answers 200 from a fresh app."""

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import backbone.jobs as jobs
-from backbone.jobs import BrokerUnavailable, DatabaseUnavailable, JobCancelled, JobsError
+from backbone.jobs import (
+    BrokerUnavailable,
+    DatabaseUnavailable,
+    JobCancelled,
+    JobFailed,
+    JobsError,
+)
 from tests._surface import assert_all_is_the_surface
 
 
@@ -15,6 +21,17 @@ def test_all_is_sorted_and_is_the_whole_surface() -> None:
 
 def test_exception_tree_has_one_root() -> None:
     """Every error of the layer derives from JobsError; the docstring draws the tree."""
-    for error in (DatabaseUnavailable, BrokerUnavailable, JobCancelled):
+    for error in (DatabaseUnavailable, BrokerUnavailable, JobCancelled, JobFailed):
         assert issubclass(error, JobsError)
         assert error.__name__ in (jobs.__doc__ or "")
+
+
+def test_job_failed_carries_its_reason_and_result() -> None:
+    """A handler's JobFailed holds the one-line reason and the partial result to keep."""
+    failed = JobFailed("step 2 failed", result={"done": ["a1"]})
+    assert (str(failed), failed.reason, failed.result) == (
+        "step 2 failed",
+        "step 2 failed",
+        {"done": ["a1"]},
+    )
+    assert JobFailed("plain").result is None

@@ -25,7 +25,8 @@ def test_every_state_a_statement_names_is_a_job_state() -> None:
     statements = [
         runner.claim, runner.progress, runner.park, runner.fail,
         runner.complete(["report_time"]),
-        store.cancel, store.approve, _insert('"some_jobs"', ("title",)),
+        store.cancel, store.approve, store.reject, store.approving(("approved_items",)),
+        runner.recorded_steps or b"", _insert('"some_jobs"', ("title",)),
     ]  # fmt: skip
     named = {state for statement in statements for state in QUOTED.findall(_sql(statement))}
     assert named
@@ -74,3 +75,35 @@ def test_a_step_is_recorded_only_while_its_job_runs() -> None:
     assert runner.add_step is not None
     step = _sql(runner.add_step)
     assert "FROM \"some_jobs\" WHERE id = %(id)s AND state = 'in-progress'" in step
+
+
+def test_approving_sets_named_columns_in_the_same_update() -> None:
+    """An approval may set columns of the kind's own: quoted names, values as parameters,
+    in the one conditional UPDATE that moves the job back to pending."""
+    store = _Statements("some_jobs", None)
+    assert store.approving(()) == store.approve
+    statement = store.approving(("approved_items", "note"))
+    assert '"approved_items" = $5, "note" = $6 WHERE id = $1' in statement
+    assert "state = 'awaiting-approval'" in statement
+
+
+def test_a_rejection_cancels_only_a_plan_awaiting_approval() -> None:
+    """Reject is one conditional UPDATE: cancelled with the reason, from awaiting-approval only."""
+    reject = _Statements("some_jobs", None).reject
+    assert "SET state = 'cancelled', error = $4" in reject
+    assert reject.endswith("AND state = 'awaiting-approval' RETURNING *")
+
+
+def test_recorded_steps_read_every_attempt_in_order() -> None:
+    """The steps a handler reads back are the job's, all attempts, in order; none without a
+    step table."""
+    runner = JobSql("some_jobs", "some_steps")
+    assert runner.recorded_steps is not None
+    steps = _sql(runner.recorded_steps)
+    assert 'FROM "some_steps" WHERE job_id = %(id)s ORDER BY seq' in steps
+    assert JobSql("some_jobs", None).recorded_steps is None
+
+
+def test_a_failure_keeps_the_result_unless_given_one() -> None:
+    """The fail statement sets the result only when the handler gave one (coalesce)."""
+    assert "result = coalesce(%(result)s::jsonb, result)" in _sql(JobSql("some_jobs").fail)

@@ -3,9 +3,9 @@
 A task row carries its type, its input, its owner and the request id of the call that
 submitted it. The handler sets that request id for its logs and for every HTTP call its
 tools make, notes the engine (so a reader sees what runs the task while it runs), and
-hands the work to the capability: in this version, analysis. Steps are committed as the
-agent layer reports them; the chart is written (atomically) only as the task completes,
-so a cancelled task leaves none.
+hands the work to the capability: analysis, or automation (which plans, waits for a
+person's approval, then acts). Steps are committed as the agent layer reports them; the
+chart is written (atomically) only as the task completes, so a cancelled task leaves none.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from typing import Any
 
 from backbone.agents import AgentSettings, configure_crewai, engine_label
 from backbone.assistant.analysis_task import CHART, AnalysisRun, run_analysis
+from backbone.assistant.automation_task import run_automation
 from backbone.assistant.config import AssistantSettings
 from backbone.assistant.tasks.artifacts import task_artifacts
 from backbone.assistant.tasks.schemas import TaskType
 from backbone.core.logging import request_id_var
-from backbone.jobs import JobContext, JobHandler
+from backbone.jobs import AwaitApproval, JobContext, JobHandler
 
 __all__ = ["TaskHandler"]
 
@@ -38,11 +39,19 @@ class TaskHandler(JobHandler):
         self.artifacts = task_artifacts(settings.data_dir)
         self._charts: dict[uuid.UUID, bytes] = {}
 
-    def run(self, job: JobContext) -> dict[str, Any]:
-        """Run the task; its result (text, data, artifacts, engine)."""
+    def run(self, job: JobContext) -> dict[str, Any] | AwaitApproval:
+        """Run the task; its result (text, data, artifacts, engine), or a plan to approve."""
         token = request_id_var.set(job.row["request_id"])
         try:
             kind = TaskType(job.row["type"])
+            if kind is TaskType.AUTOMATION:
+                job.note(engine=engine_label(self.agents))
+                return run_automation(
+                    job,
+                    settings=self.settings,
+                    agents=self.agents,
+                    request_id=job.row["request_id"],
+                )
             if kind is not TaskType.ANALYSIS:
                 raise ValueError(f"{kind} tasks are not available yet")
             job.note(engine=engine_label(self.agents))

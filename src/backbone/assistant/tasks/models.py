@@ -2,7 +2,8 @@
 
 Every task belongs to a user (``owner_id``, not null): deleting the user deletes its
 tasks, and their steps with them. The layer's statements read and write the job
-columns; ``type``, ``input``, ``engine`` and ``request_id`` are the assistant's.
+columns; ``type``, ``input``, ``engine``, ``request_id``, the step counts and an
+automation's ``approved_actions`` are the assistant's.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ class AgentTask(JobTableMixin, table=True):
     """The steps the worker plans (the offline engine knows them; a model does not)."""
     completed_steps: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     """Tool calls finished in the current attempt."""
+    approved_actions: list[str] | None = Field(default=None, sa_type=JSONB)
+    """An automation approved in part: the action ids approved (None: all, or not approved)."""
     """The submitting request's id: it follows the task to the worker and its tools."""
 
 

@@ -9,7 +9,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from backbone.core.pagination import Page
 from backbone.jobs import FINAL_STATES, JobState
@@ -56,7 +63,7 @@ class TaskType(StrEnum):
     AUTOMATION = "automation"
 
 
-AVAILABLE_TYPES = frozenset({TaskType.ANALYSIS})
+AVAILABLE_TYPES = frozenset({TaskType.ANALYSIS, TaskType.AUTOMATION})
 
 
 class TaskState(StrEnum):
@@ -79,10 +86,22 @@ class TaskRequest(BaseModel):
     input: dict[str, Any]
 
 
-class AnalysisInput(BaseModel):
-    """An analysis: one of the caller's datasets, or the Order Service's orders."""
+class _Members(BaseModel):
+    """A body whose members may be left out but are never ``null`` (the contract's types
+    are not nullable), and which has no members of its own."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may be left out, but not null")
+        return value
+
+
+class AnalysisInput(_Members):
+    """An analysis: one of the caller's datasets, or the Order Service's orders."""
 
     dataset_id: uuid.UUID | None = None
     source: Literal["orders"] | None = None
@@ -99,20 +118,16 @@ UserId = Annotated[int, Field(ge=1, le=2147483647, strict=True)]
 """A user id of the User Service."""
 
 
-class RecommendationInput(BaseModel):
+class RecommendationInput(_Members):
     """A recommendation task: picks for one user of the Order Service, explained."""
-
-    model_config = ConfigDict(extra="forbid")
 
     user_id: UserId
     goal: Question | None = None
     limit: int = Field(default=5, ge=1, le=50, strict=True)
 
 
-class AutomationInput(BaseModel):
+class AutomationInput(_Members):
     """An automation: a goal the planner turns into allow-listed actions to approve."""
-
-    model_config = ConfigDict(extra="forbid")
 
     goal: Annotated[Question, StringConstraints(min_length=1)]
     user_id: UserId | None = None
@@ -122,10 +137,8 @@ class AutomationInput(BaseModel):
 ActionId = Annotated[str, StringConstraints(pattern=r"^a[0-9]{1,2}$", strict=True)]
 
 
-class Approval(BaseModel):
+class Approval(_Members):
     """The body of ``POST /v1/tasks/{task_id}/approve``: the actions approved (all if absent)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     action_ids: Annotated[list[ActionId], Field(min_length=1, max_length=20)] | None = None
 
@@ -136,10 +149,8 @@ class Approval(BaseModel):
         return self
 
 
-class Rejection(BaseModel):
+class Rejection(_Members):
     """The body of ``POST /v1/tasks/{task_id}/reject``."""
-
-    model_config = ConfigDict(extra="forbid")
 
     reason: Annotated[str, StringConstraints(max_length=500)] | None = None
 
@@ -262,11 +273,14 @@ class TaskView(BaseModel):
 
 
 def _result(row: Mapping[str, Any]) -> TaskResult | None:
-    """The result of a complete task (a plan awaiting approval shows as its data)."""
+    """The result of a complete task; a plan awaiting approval (or rejected) shows as its
+    data, and an automation that failed as what it had done."""
     result = row["result"]
     if not isinstance(result, dict) or row["state"] not in (
         TaskState.COMPLETE,
         TaskState.AWAITING_APPROVAL,
+        TaskState.FAILED,
+        TaskState.CANCELLED,
     ):
         return None
     artifacts = [

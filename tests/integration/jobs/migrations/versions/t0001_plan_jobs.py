@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("finished_at", timestamp, nullable=True),
         sa.Column("approved_at", timestamp, nullable=True),
         sa.Column("goal", sa.String(200), nullable=False),
+        sa.Column("approved_items", postgresql.JSONB(), nullable=True),
     )
     op.create_index("ix_plan_jobs_state_created", "plan_jobs", ["state", "created_at"])
     op.create_index("ix_plan_jobs_state_enqueued", "plan_jobs", ["state", "enqueued_at"])
