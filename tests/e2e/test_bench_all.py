@@ -24,8 +24,7 @@ from tests.e2e.test_bench_reports import _databases
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 LOCUSTFILES = Path(__file__).resolve().parents[1] / "load"
-# What the assistant's scenario does whatever else is merged: accounts, uploads, analyses
-# followed to the end of their event stream, recommendations.
+# Every request of the assistant's scenario (each user tries each task once at least).
 WORKING = {
     ("POST", "/v1/auth/register"),
     ("POST", "/v1/auth/token"),
@@ -34,6 +33,11 @@ WORKING = {
     ("GET", "/v1/tasks/[id]/events"),
     ("SSE", "/v1/tasks/[id]/events (to end)"),
     ("GET", "/v1/recommendations"),
+    ("POST", "/v1/tasks (automation)"),
+    ("GET", "/v1/tasks/[id]"),
+    ("POST", "/v1/tasks/[id]/approve"),
+    ("FLOW", "automation: submit to awaiting-approval"),
+    ("FLOW", "automation: approve to complete"),
 }
 
 
@@ -46,7 +50,8 @@ def test_bench_all_writes_one_folder_of_reports_and_leaves_nothing_behind(
     tmp_path: Path, redis_url: str, postgres_server_url: str
 ) -> None:
     """client and locust, briefly: OUT/<time>/ with the index, each output, Locust's HTML and
-    CSV for both scenarios; latest points there; the folder printed; nothing left."""
+    CSV for both scenarios, every request of the assistant's without a failure; latest points
+    there; the folder printed; nothing left."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BACKBONE_")}
     env.update(PYTHONUNBUFFERED="1", REDIS_URL=redis_url, DATABASE_URL=postgres_server_url)
     args = ["--out", "results", "--only", "client", "--only", "locust", "--seconds", "1"]

@@ -1,8 +1,9 @@
 """Locust scenario "assistant": people using the agentic backend, end to end.
 
 Each Locust user is a person with an account of their own: on start it registers, logs
-in (the OAuth2 password flow) and uploads a small CSV dataset. Then, pausing 0.5 to
-1.5 s between tasks, it:
+in (the OAuth2 password flow) and uploads a small CSV dataset, and tries each of the
+following once; then it goes on choosing among them at random, pausing 0.5 to 1.5 s
+between tasks:
 
 - **reads recommendations** (weight 6): ``GET /v1/recommendations?user_id=N`` for a
   user of the User Service, 200;
@@ -121,7 +122,7 @@ class AssistantUser(HttpUser):
     dataset_id = ""
 
     def on_start(self) -> None:
-        """Register, log in, upload the dataset; a user that cannot stops."""
+        """Register, log in, upload the dataset (a user that cannot stops); try each task."""
         if SOURCE_ADDRESS:
             self.client.mount("http://", _SourceAddress(SOURCE_ADDRESS))
         email = f"{EMAIL_PREFIX}-{next(_NUMBERS)}@example.com"
@@ -131,6 +132,10 @@ class AssistantUser(HttpUser):
         self.token = self._expect("POST", "/v1/auth/token", 200, data=form)["access_token"]
         files = {"file": ("sales.csv", DATASET.encode(), "text/csv")}
         self.dataset_id = self._expect("POST", "/v1/datasets", 201, files=files)["dataset_id"]
+        # Every user tries everything once, so that even a short run measures each.
+        self.recommendations()
+        self.analyse()
+        self.automate()
 
     def _expect(
         self, method: str, path: str, status: int, *, name: str | None = None, **kwargs: Any
