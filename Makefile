@@ -30,8 +30,16 @@ test-integration: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/tox -e lint,static
 
+## bench: every benchmark and the Locust scenarios; tables and HTML reports in bench-results/<UTC time>/
+BENCH_OUT      ?= bench-results
+BENCH_SECONDS  ?= 10
+LOCUST_SECONDS ?= 60
+LOCUST_USERS   ?= 20
+BENCH_ONLY     ?=
 bench: $(STAMP)
-	$(BIN)/backbone bench client
+	$(BIN)/backbone bench all --out $(BENCH_OUT) --seconds $(BENCH_SECONDS) \
+		--locust-seconds $(LOCUST_SECONDS) --locust-users $(LOCUST_USERS) \
+		$(foreach name,$(BENCH_ONLY),--only $(name))
 
 ## docs: the documentation site (docs/, mkdocs.yml) into site/, strictly: any warning fails it
 docs: $(STAMP)

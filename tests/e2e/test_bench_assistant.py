@@ -11,14 +11,13 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import redis
 
-from tests.e2e._processes import Children, run_collecting, table_rows
+from tests.e2e._processes import SPAWNED, Children, run_collecting, table_rows, traced
 from tests.e2e.test_bench_reports import _columns, _databases
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
@@ -29,6 +28,10 @@ ROWS = [
     "our API + job table + worker",
     "bare run_crew (Crew.kickoff), 1 process",
     "run_crew + data + chart, 1 process",
+    "GET /v1/recommendations, 3 users",
+    "GET /healthz (constant: the floor), 3 users",
+    "GET /v1/recommendations, flat out",
+    "GET /healthz (constant: the floor), flat out",
 ]
 TASKS = 6
 TINY = ["--users", "3", "--warmup", "0", "--think", "0", "--tasks", str(TASKS), "--workers", "2"]
@@ -38,7 +41,7 @@ def _start(tmp_path: Path, redis_url: str, server_url: str, *args: str) -> subpr
     env = {k: v for k, v in os.environ.items() if not k.startswith("BACKBONE_")}
     env.update(COLUMNS="200", PYTHONUNBUFFERED="1", REDIS_URL=redis_url, DATABASE_URL=server_url)
     return subprocess.Popen(
-        [sys.executable, "-m", "backbone.cli", "bench", "assistant", *args],
+        traced(tmp_path / SPAWNED, "-m", "backbone.cli", "bench", "assistant", *args),
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -61,15 +64,21 @@ def test_bench_assistant_prints_both_tables_and_leaves_nothing_behind(
     tmp_path: Path, redis_url: str, postgres_server_url: str
 ) -> None:
     """A tiny run: both endpoints and the three ways, no errors, every analysis complete,
-    the engine named as no language model; no child, database or key left."""
+    the engine named as no language model; the recommendations and the floor under both
+    loads, answered without errors, each against its floor; no child, database or key left."""
     process = _start(tmp_path, redis_url, postgres_server_url, *TINY, "--seconds", "2")
-    stdout, stderr, children = run_collecting(process)
+    stdout, stderr, children = run_collecting(process, tmp_path / SPAWNED)
     assert process.returncode == 0, stdout + stderr
     assert table_rows(stdout) == ROWS, stdout
     for row in ROWS[:2]:
         assert int(_columns(stdout, row)[1].replace(",", "")) > 0, stdout  # requests
         assert _columns(stdout, row)[-1] == "0", stdout  # errors
-    for row in ROWS[2:]:
+    for row in ROWS[5:]:
+        assert int(_columns(stdout, row)[1].replace(",", "")) > 0, stdout  # requests
+        assert _columns(stdout, row)[6] == "0", stdout  # errors
+    assert _columns(stdout, ROWS[6])[7] == "1.00x", stdout  # the floor against itself
+    assert re.search(r"GET /v1/recommendations p99 <= 20 ms at 3 users: [\d.]+ ms", stdout)
+    for row in ROWS[2:5]:
         assert _columns(stdout, row)[1] == str(TASKS), stdout  # analyses complete
         assert _columns(stdout, row)[4] == "0", stdout  # errors
     assert _columns(stdout, ROWS[3])[5] == "1.00x", stdout  # the baseline of the ratio
@@ -78,8 +87,8 @@ def test_bench_assistant_prints_both_tables_and_leaves_nothing_behind(
     cores = os.cpu_count()
     pattern = rf"at the end of the load: [0-2] of 2; cores: {cores}\."
     assert re.search(pattern, stdout), stdout
-    assert "assistant" in children.serving()
-    commands = [" ".join(argv) for _, argv in children.seen.values()]
+    assert {"assistant", "users", "orders", "gateway"} <= children.serving()
+    commands = children.commands()
     assert any("backbone.cli worker assistant --concurrency=2" in c for c in commands), commands
     assert any("backbone.bench._crew_baseline" in command for command in commands), commands
     _assert_nothing_left(stderr, children, redis_url, postgres_server_url)
@@ -102,7 +111,7 @@ def test_bench_assistant_interrupted_stops_every_child(
 ) -> None:
     """SIGINT (Ctrl-C) while the users run: exit 130, no child, database or key left."""
     process = _start(tmp_path, redis_url, postgres_server_url, *TINY, "--seconds", "60")
-    children = Children(process)
+    children = Children(process, tmp_path / SPAWNED)
     try:
         seen = _read_until(process, children, "users: 0 s warm-up")
         time.sleep(2)  # into the load, with the analyses running

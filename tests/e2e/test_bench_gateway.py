@@ -9,13 +9,12 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.e2e._processes import Children, run_collecting, table_rows
+from tests.e2e._processes import SPAWNED, Children, run_collecting, table_rows, traced
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
@@ -26,7 +25,7 @@ def _start(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BACKBONE_")}
     env.update(COLUMNS="200", PYTHONUNBUFFERED="1")
     return subprocess.Popen(
-        [sys.executable, "-m", "backbone.cli", "bench", "gateway", *args],
+        traced(tmp_path / SPAWNED, "-m", "backbone.cli", "bench", "gateway", *args),
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -38,7 +37,7 @@ def _start(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
 def test_bench_gateway_prints_one_row_per_target_and_stops_everything(tmp_path: Path) -> None:
     """A short run prints direct, gateway (and nginx when installed), goals, and leaves no child."""
     process = _start(tmp_path, "--duration", "1", "--rounds", "1", "--warmup", "0")
-    stdout, stderr, children = run_collecting(process)
+    stdout, stderr, children = run_collecting(process, tmp_path / SPAWNED)
     assert process.returncode == 0, stdout + stderr
     assert table_rows(stdout) == EXPECTED, stdout
     assert "Goals for the gateway, measured in this run against direct:" in stdout
@@ -50,14 +49,16 @@ def test_bench_gateway_prints_one_row_per_target_and_stops_everything(tmp_path: 
 def test_bench_gateway_interrupted_stops_every_child(tmp_path: Path) -> None:
     """SIGINT (Ctrl-C) once the services are up: exit 130, no child left running."""
     process = _start(tmp_path, "--duration", "30", "--rounds", "3", "--warmup", "0")
-    children = Children(process)
-    deadline = time.monotonic() + 60
+    children = Children(process, tmp_path / SPAWNED)
     try:
-        while not set(EXPECTED[1:]) | {"users"} <= children.serving():
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline, "the services did not start"
-            children.poll()
-            time.sleep(0.05)
+        wanted = set(EXPECTED[1:]) | {"users"}
+        started = children.wait_for(
+            lambda: wanted <= children.serving() or process.poll() is not None, timeout=60
+        )
+        assert process.poll() is None, process.communicate()
+        assert started, "the services did not start"
+        time.sleep(0.5)  # each started: polled while running, so that a survivor is seen
+        children.poll()
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=30)
     finally:

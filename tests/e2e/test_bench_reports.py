@@ -12,7 +12,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import asyncpg
 import pytest
 import redis
 
-from tests.e2e._processes import Children, run_collecting, table_rows
+from tests.e2e._processes import SPAWNED, Children, run_collecting, table_rows, traced
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
@@ -39,7 +38,7 @@ def _start(tmp_path: Path, redis_url: str, server_url: str, *args: str) -> subpr
     env = {k: v for k, v in os.environ.items() if not k.startswith("BACKBONE_")}
     env.update(COLUMNS="200", PYTHONUNBUFFERED="1", REDIS_URL=redis_url, DATABASE_URL=server_url)
     return subprocess.Popen(
-        [sys.executable, "-m", "backbone.cli", "bench", "reports", *args],
+        traced(tmp_path / SPAWNED, "-m", "backbone.cli", "bench", "reports", *args),
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -81,7 +80,7 @@ def test_bench_reports_prints_both_tables_and_leaves_nothing_behind(
     """A tiny run: both endpoints and the three paths, no errors, goals; no child, database
     or key left."""
     process = _start(tmp_path, redis_url, postgres_server_url, *TINY, "--duration", "1")
-    stdout, stderr, children = run_collecting(process)
+    stdout, stderr, children = run_collecting(process, tmp_path / SPAWNED)
     assert process.returncode == 0, stdout + stderr
     assert table_rows(stdout) == ROWS, stdout
     for row in ROWS[:2]:
@@ -92,7 +91,7 @@ def test_bench_reports_prints_both_tables_and_leaves_nothing_behind(
     assert "Goals, measured in this run (reported, not enforced):" in stdout
     assert "Worker processes running a long job at the end of the load: 2 of 2." in stdout
     assert "reports" in children.serving()
-    commands = [" ".join(argv) for _, argv in children.seen.values()]
+    commands = children.commands()
     assert any("backbone.cli worker" in command for command in commands), commands
     assert any("backbone.bench._celery:app" in command for command in commands), commands
     assert any("backbone.bench._naive:celery" in command for command in commands), commands
@@ -105,14 +104,17 @@ def test_bench_reports_interrupted_stops_every_child(
 ) -> None:
     """SIGINT (Ctrl-C) while the users run: exit 130, no child, database or key left."""
     process = _start(tmp_path, redis_url, postgres_server_url, *TINY, "--duration", "60")
-    children = Children(process)
-    deadline = time.monotonic() + 60
+    children = Children(process, tmp_path / SPAWNED)
     try:
-        while not any("backbone.cli worker" in " ".join(a) for _, a in children.seen.values()):
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline, "the worker did not start"
-            children.poll()
-            time.sleep(0.05)
+        started = children.wait_for(
+            lambda: (
+                any("backbone.cli worker" in c for c in children.commands())
+                or process.poll() is not None
+            ),
+            timeout=60,
+        )
+        assert process.poll() is None, process.communicate()
+        assert started, "the worker did not start"
         time.sleep(3)  # into the load, with the long jobs running
         children.poll()
         process.send_signal(signal.SIGINT)

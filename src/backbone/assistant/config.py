@@ -119,6 +119,11 @@ class AssistantSettings(JobQueueSettings):
     """How far before the last refresh's start the next one reads changes (clock skew)."""
     recommendations_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
     """The longest one refresh may take (the replica's lock outlives it by 10 s)."""
+    recommendations_key_prefix: str = Field(
+        default="assistant:recommendations:", pattern=r"^[A-Za-z0-9_.:-]{1,100}$"
+    )
+    """Where in Redis the model lives: stacks sharing one Redis database each need their own
+    (the benchmarks set one carrying their run's token)."""
     recommendations_max_orders: int = Field(default=500_000, ge=1, le=10_000_000)
     recommendations_max_users: int = Field(default=500_000, ge=1, le=10_000_000)
     """More orders or users than this fail the refresh (the last good model is kept)."""

@@ -41,7 +41,7 @@ async def read_picks(settings: AssistantSettings, user_id: int) -> Lookup:
         raise RecommendationUnavailable("the worker has no REDIS_URL")
     redis = create_redis(settings.redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS)
     try:
-        store = RecommendationStore(redis)
+        store = RecommendationStore(redis, prefix=settings.recommendations_key_prefix)
         await refresher_for(settings, store).ensure()
         found = await store.lookup(user_id)
         if found.info is None:

@@ -9,25 +9,37 @@ the goals it checks, and never gates anything:
   service direct and nginx (:class:`GatewayOptions`);
 - :func:`bench_reports`: the report API under load, and its job throughput against
   bare Celery (:class:`ReportsOptions`);
-- :func:`bench_assistant`: the assistant API under load, and its analyses per second
-  against the same crew kicked off bare (:class:`AssistantOptions`).
+- :func:`bench_assistant`: the assistant API under load, its analyses per second
+  against the same crew kicked off bare, and its recommendations against a constant
+  route of the same server (:class:`AssistantOptions`);
+- :func:`bench_locust`: the Locust scenarios on a stack of their own, with Locust's
+  HTML and CSV reports (:class:`LocustOptions`);
+- :func:`bench_all`: every one of them in turn, their results kept in one folder
+  (:class:`AllOptions`; ``make bench``).
 
 The processes they start come from :mod:`backbone.devstack`. Only the CLI and the
 tests import this package (an import-linter contract says so); it needs the
 ``bench`` extra: ``pip install 'backbone[bench]'``.
 """
 
+from backbone.bench._all import BENCHMARKS, AllOptions, bench_all
 from backbone.bench._assistant import AssistantOptions, bench_assistant
 from backbone.bench._client import bench_client
 from backbone.bench._gateway import GatewayOptions, bench_gateway
+from backbone.bench._locust import LocustOptions, bench_locust
 from backbone.bench._reports import ReportsOptions, bench_reports
 
 __all__ = [
+    "BENCHMARKS",
+    "AllOptions",
     "AssistantOptions",
     "GatewayOptions",
+    "LocustOptions",
     "ReportsOptions",
+    "bench_all",
     "bench_assistant",
     "bench_client",
     "bench_gateway",
+    "bench_locust",
     "bench_reports",
 ]

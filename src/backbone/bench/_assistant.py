@@ -15,6 +15,11 @@ deterministic tool runner, **not a language model**:
    off bare with :func:`backbone.agents.run_crew` ``tasks`` times in one process, and the
    same with the result's data and chart (:mod:`backbone.bench._crew_baseline`). The
    ratio to the bare kickoff is what the API, the job table and the worker cost.
+3. **Recommendations against the floor.** ``GET /v1/recommendations`` and ``GET
+   /healthz`` (a constant on the same server) at ``users`` users, then flat out
+   (:mod:`backbone.bench._assistant_recs`), once the worker is idle. The recommender
+   learns from orders seeded into an Order Service of the run's own, behind a gateway
+   (:mod:`backbone.bench._assistant_services`).
 
 Goals are checked against this run's own numbers and reported, never enforced.
 """
@@ -43,6 +48,13 @@ from backbone.bench._assistant_load import (
     submit_tasks,
     user_load,
 )
+from backbone.bench._assistant_recs import (
+    RecsLoad,
+    RecsRow,
+    measure_recommendations,
+    recs_goal_lines,
+    render_recs,
+)
 from backbone.bench._assistant_report import (
     BARE,
     OURS,
@@ -52,6 +64,7 @@ from backbone.bench._assistant_report import (
     render_rates,
     worker_processes,
 )
+from backbone.bench._assistant_services import Seeded, seed_recommender, start_services
 from backbone.bench._assistant_stack import (
     AssistantRig,
     client_address,
@@ -101,6 +114,7 @@ class _Run:
     worker: Child
     accounts: list[Account]
     counts: TaskCounts
+    seeded: Seeded
     say: Callable[[str], None]
 
     @property
@@ -157,11 +171,21 @@ def measure_rates(run: _Run, options: AssistantOptions) -> list[RateRow]:
     ]
 
 
+def measure_recs(run: _Run, options: AssistantOptions) -> list[RecsRow]:
+    """Part 3: recommendations and the floor, once nothing else runs."""
+    run.say(f"recommendations and the floor: {options.users} users, then flat out")
+    load = RecsLoad(options.users, options.think, options.warmup, options.seconds)
+    return measure_recommendations(
+        run.api_url, run.address, run.accounts[1:], run.seeded.user_ids, load
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class _Results:
     latency: list[EndpointRow]
     rates: list[RateRow]
     busy: int
+    recs: list[RecsRow]
 
 
 def _emails(names: Names, users: int) -> list[str]:
@@ -177,26 +201,30 @@ def _run(options: AssistantOptions, guard: SignalGuard, say: Callable[[str], Non
         children(tmp, guard) as starter,
     ):
         say(f"stores: {stores.origin}; database {names.database} and queue {names.queue}")
-        rig = AssistantRig(starter, stores, names, options.workers, admin)
+        say("the User and Order Services and the gateway, for the recommender")
+        rig = AssistantRig(starter, stores, names, options.workers, admin, start_services(starter))
         table = JobTable(stores.database_url, table=TASKS.name)
         keys = {client_address(names), admin, *emails}
         try:
             api_url = rig.api()
             worker = rig.worker()
             say(f"{options.users + 1} accounts, each with a dataset, from {client_address(names)}")
-            accounts = make_accounts(api_url, client_address(names), [admin, *emails])
+            address = client_address(names)
+            accounts = make_accounts(api_url, address, [admin, *emails])
             keys.update(account.user_id for account in accounts)
-            counts = TaskCounts(api_url, client_address(names), accounts[0])
-            run = _Run(rig, table, api_url, worker, accounts, counts, say)
+            seeded = seed_recommender(rig.services, api_url, address, accounts[0], say)
+            counts = TaskCounts(api_url, address, accounts[0])
+            run = _Run(rig, table, api_url, worker, accounts, counts, seeded, say)
             try:
                 latency, busy = measure_latency(run, options)
                 rates = measure_rates(run, options)
+                recs = measure_recs(run, options)
             finally:
                 counts.close()
         finally:
             table.close()
             forget_buckets(stores.redis_url, keys)
-    return _Results(latency, rates, busy)
+    return _Results(latency, rates, busy, recs)
 
 
 def _preamble(options: AssistantOptions) -> list[str]:
@@ -208,6 +236,8 @@ def _preamble(options: AssistantOptions) -> list[str]:
         f"submit analyses and read them, {worker_processes(options.workers)} busy running them.",
         f"Throughput: {options.tasks:,} analyses through the API, then the same crew kicked off "
         "bare in one process. Rate limits raised and a cheaper password hash for the run.",
+        f"Recommendations: {options.users} users, then flat out, against GET /healthz (a constant "
+        "on the same server: the floor), the worker idle.",
     ]
 
 
@@ -225,6 +255,13 @@ def _print_results(results: _Results, options: AssistantOptions, out: Console) -
             f"each, ours on {worker_processes(options.workers)}, {cpus} cores",
         )
     )
+    out.print(
+        render_recs(
+            results.recs,
+            title=f"Recommendations vs the framework's floor, {options.seconds} s each, "
+            f"{options.users} users pausing {options.think:g} s, then flat out",
+        )
+    )
     lines = goal_lines(
         results.latency,
         results.rates,
@@ -232,6 +269,7 @@ def _print_results(results: _Results, options: AssistantOptions, out: Console) -
         busy=results.busy,
         workers=options.workers,
         cpus=cpus,
+        extra=recs_goal_lines(results.recs, users=options.users),
     )
     for line in lines:
         out.print(line)

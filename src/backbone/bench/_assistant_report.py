@@ -111,15 +111,18 @@ def goal_lines(
     busy: int,
     workers: int,
     cpus: int,
+    extra: list[str] | None = None,
 ) -> list[str]:
     """The goals against this run's numbers, and what makes them doubtful.
 
-    ``busy`` of the ``workers`` processes were running an analysis when the load ended.
+    ``busy`` of the ``workers`` processes were running an analysis when the load ended;
+    ``extra`` are more goal lines (the recommendations').
     """
     lines = [
         "Goals, measured in this run (reported, not enforced):",
         *_latency_goals(latency, users),
         *_rate_goal(rates, workers),
+        *(extra or []),
         f"Worker processes running an analysis at the end of the load: {busy} of {workers}; "
         f"cores: {cpus}.",
         LOCAL,

@@ -25,7 +25,7 @@ import json
 import sys
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
@@ -104,15 +104,20 @@ class AssistantRig:
     names: Names
     workers: int
     admin_email: str
+    services: dict[str, str] = field(default_factory=dict)
+    """``BACKBONE_*_URL`` of the services the recommender and automations use."""
 
     def _env(self) -> dict[str, str]:
         return {
+            **self.services,
             "REDIS_URL": self.stores.redis_url,
             "DATABASE_URL": self.stores.database_url,
             "BACKBONE_LLM_MODEL": "local",
             "BACKBONE_ASSISTANT_QUEUE": self.names.queue,
             "BACKBONE_ASSISTANT_DATA_DIR": str(self.starter.tmp / "assistant"),
             "BACKBONE_ASSISTANT_ADMIN_EMAILS": self.admin_email,
+            # The run's own model, which forget_keys deletes with the run's other keys.
+            "BACKBONE_ASSISTANT_RECOMMENDATIONS_KEY_PREFIX": f"bench-{self.names.token}:recs:",
             **_RAISED,
         }
 

@@ -292,6 +292,78 @@ def bench_assistant(
     raise typer.Exit(run_bench(options, out=_out(), err=_err()))
 
 
+@bench_app.command("locust")
+def bench_locust(
+    out: Annotated[Path, typer.Option(help="Folder for Locust's HTML and CSV reports.")] = Path(
+        "bench-results/locust"
+    ),
+    users: Annotated[int, typer.Option(min=1, help="Locust users on the assistant.")] = 20,
+    spawn_rate: Annotated[float, typer.Option(min=0.1, help="Users started per second.")] = 5.0,
+    seconds: Annotated[int, typer.Option(min=1, help="Seconds of load on the assistant.")] = 60,
+    gateway_seconds: Annotated[
+        int, typer.Option(min=0, help="Seconds of load on the gateway (0: not run).")
+    ] = 15,
+    gateway_users: Annotated[int, typer.Option(min=1, help="Locust users on the gateway.")] = 16,
+    workers: Annotated[int, typer.Option(min=1, help="Processes of the assistant worker.")] = 2,
+    locustfiles: Annotated[
+        Path, typer.Option(help="Where locustfile_assistant.py and locustfile_gateway.py are.")
+    ] = Path("tests/load"),
+) -> None:
+    """The Locust scenarios (assistant, gateway) on a stack of their own; HTML reports."""
+    with _bench_extra():
+        from backbone.bench import LocustOptions
+        from backbone.bench import bench_locust as run_bench
+
+    options = LocustOptions(
+        out=out,
+        users=users,
+        spawn_rate=spawn_rate,
+        seconds=seconds,
+        gateway_seconds=gateway_seconds,
+        gateway_users=gateway_users,
+        workers=workers,
+        locustfiles=locustfiles,
+    )
+    raise typer.Exit(run_bench(options, out=_out(), err=_err()))
+
+
+@bench_app.command("all")
+def bench_all(
+    out: Annotated[
+        Path, typer.Option(help="Results go to OUT/<UTC time>/; OUT/latest points there.")
+    ] = Path("bench-results"),
+    only: Annotated[
+        list[str] | None,
+        typer.Option(help="Run only these (client, gateway, reports, assistant, locust)."),
+    ] = None,
+    seconds: Annotated[
+        int, typer.Option(min=1, help="Seconds of each measured load: gateway, reports, assistant.")
+    ] = 10,
+    locust_seconds: Annotated[int, typer.Option(min=1, help="Seconds of the Locust run.")] = 60,
+    locust_users: Annotated[int, typer.Option(min=1, help="Locust users on the assistant.")] = 20,
+    locustfiles: Annotated[Path, typer.Option(help="Where the locustfiles are.")] = Path(
+        "tests/load"
+    ),
+) -> None:
+    """Every benchmark, one after the other; tables and Locust's reports in one folder."""
+    with _bench_extra():
+        from backbone.bench import BENCHMARKS, AllOptions
+        from backbone.bench import bench_all as run_bench
+
+    try:
+        options = AllOptions(
+            out=out,
+            only=tuple(only or BENCHMARKS),
+            seconds=seconds,
+            locust_seconds=locust_seconds,
+            locust_users=locust_users,
+            locustfiles=locustfiles,
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--only") from None
+    raise typer.Exit(run_bench(options, out=_out(), err=_err()))
+
+
 def main() -> None:
     """The console script's entry point."""
     app()

@@ -44,8 +44,9 @@ class RecommendationsApi:
             settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
         )
         self._writer = create_redis(settings.redis_url, socket_timeout=WRITE_TIMEOUT_SECONDS)
-        self.store = RecommendationStore(self._reader)
-        self.refresher = refresher_for(settings, RecommendationStore(self._writer))
+        prefix = settings.recommendations_key_prefix
+        self.store = RecommendationStore(self._reader, prefix=prefix)
+        self.refresher = refresher_for(settings, RecommendationStore(self._writer, prefix=prefix))
 
     def install(self, app: FastAPI) -> None:
         """Add the route, the readiness report and the metrics to ``app``."""
