@@ -39,6 +39,7 @@ from backbone.assistant.config import AssistantSettings
 from backbone.assistant.crews.analysis import analysis_crew
 from backbone.assistant.datasets import DatasetLimits, ParsedDataset, parse_upload
 from backbone.assistant.orders import fetch_orders
+from backbone.assistant.steps import StepRecorder
 from backbone.core.db import libpq_url
 from backbone.jobs import JobContext
 
@@ -163,22 +164,7 @@ def run_analysis(
     analysis = Analysis.of(name, table, task_input.get("question"))
     planned = len(analysis.plan)
     job.note(total_steps=planned if agents.is_local else None, completed_steps=0)
-    done: list[Step] = []
-
-    def record(step: Step) -> None:
-        done.append(step)
-        output = step.output if step.error is None else {"error": step.error}
-        job.step(
-            agent=step.agent,
-            tool=step.tool,
-            input=step.input,
-            output=output,
-            started_at=step.started_at,
-        )
-        job.note(completed_steps=len(done))
-        if planned:
-            job.progress(min(95, 95 * len(done) // planned))
-
+    record = StepRecorder(job, planned=planned)
     return analysis.result(analysis.kickoff(agents, on_step=record))
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from backbone.agents import AgentSettings, Step, ToolCall, engine_label, run_crew
+from backbone.agents import AgentSettings, ToolCall, engine_label, run_crew
 from backbone.assistant.automation import (
     MAX_ACTIONS,
     ActionFailed,
@@ -36,6 +36,7 @@ from backbone.assistant.automation import (
 )
 from backbone.assistant.config import AssistantSettings
 from backbone.assistant.crews.automation import PROPOSE, automation_crew
+from backbone.assistant.steps import StepRecorder
 from backbone.assistant.tasks.schemas import AutomationInput
 from backbone.jobs import AwaitApproval, JobContext, JobFailed
 
@@ -114,14 +115,7 @@ def plan_automation(job: JobContext, *, agents: AgentSettings) -> AwaitApproval:
     task = AutomationInput.model_validate(job.row["input"])
     calls = _local_plan(task) if agents.is_local else []
     job.note(total_steps=len(calls) if agents.is_local else None, completed_steps=0)
-    planner, steps = _Planner(), 0
-
-    def record(step: Step) -> None:
-        nonlocal steps
-        output = step.output if step.error is None else {"error": step.error}
-        job.step(agent=step.agent, tool=step.tool, input=step.input, output=output)
-        steps += 1
-        job.note(completed_steps=steps)
+    planner, record = _Planner(), StepRecorder(job)
 
     outcome = run_crew(
         automation_crew(planner.propose),

@@ -22,6 +22,7 @@ from backbone.assistant.config import AssistantSettings
 from backbone.assistant.crews.recommendation import RECOMMEND, recommendation_crew
 from backbone.assistant.recommendations import Lookup, RecommendationStore, choose
 from backbone.assistant.recommendations.refresher import refresher_for
+from backbone.assistant.steps import StepRecorder
 from backbone.assistant.tasks.schemas import RecommendationInput
 from backbone.core.redis import create_redis
 from backbone.jobs import JobContext
@@ -118,20 +119,7 @@ def run_recommendation(
     picks = asyncio.run(read_picks(settings, task_input.user_id))
     recommender = Recommender(task_input.user_id, picks)
     job.note(total_steps=1 if agents.is_local else None, completed_steps=0)
-    done: list[Step] = []
-
-    def record(step: Step) -> None:
-        done.append(step)
-        output = step.output if step.error is None else {"error": step.error}
-        job.step(
-            agent=step.agent,
-            tool=step.tool,
-            input=step.input,
-            output=output,
-            started_at=step.started_at,
-        )
-        job.note(completed_steps=len(done))
-
+    record = StepRecorder(job)
     outcome = recommender.kickoff(
         agents, limit=task_input.limit, goal=task_input.goal, on_step=record
     )
