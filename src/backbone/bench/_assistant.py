@@ -31,11 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import aiohttp
-import httpx
-from redis.exceptions import RedisError
 from rich.console import Console
-from sqlalchemy.exc import SQLAlchemyError
 
 from backbone.assistant.migrations import VERSIONS
 from backbone.assistant.tasks.models import TASKS
@@ -66,6 +62,7 @@ from backbone.bench._assistant_report import (
 )
 from backbone.bench._assistant_services import Seeded, seed_recommender, start_services
 from backbone.bench._assistant_stack import (
+    ASSISTANT_BENCH_ERRORS,
     AssistantRig,
     client_address,
     forget_buckets,
@@ -284,13 +281,5 @@ def bench_assistant(options: AssistantOptions, *, out: Console, err: Console) ->
         lambda guard: _run(options, guard, printer(err, "dim")),
         lambda results: _print_results(results, options, out),
         err=err,
-        errors=(
-            RuntimeError,
-            ValueError,
-            OSError,
-            SQLAlchemyError,
-            RedisError,
-            httpx.HTTPError,
-            aiohttp.ClientError,
-        ),
+        errors=ASSISTANT_BENCH_ERRORS,
     )

@@ -28,8 +28,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiohttp
+import httpx
 import redis
 from celery import Celery
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
 from backbone.assistant.auth.limits import PREFIX
 from backbone.bench._reports_load import wait_until
@@ -38,6 +42,7 @@ from backbone.bench._stack import StackError, Starter
 from backbone.devstack import Child, find_free_port
 
 __all__ = [
+    "ASSISTANT_BENCH_ERRORS",
     "BUCKETS",
     "AssistantRig",
     "Baseline",
@@ -45,6 +50,17 @@ __all__ = [
     "forget_buckets",
     "quiesce",
 ]
+
+ASSISTANT_BENCH_ERRORS: tuple[type[Exception], ...] = (
+    RuntimeError,
+    ValueError,
+    OSError,
+    SQLAlchemyError,
+    RedisError,
+    httpx.HTTPError,
+    aiohttp.ClientError,
+)
+"""What stops a benchmark on the assistant's stack with a one-line message (exit 1)."""
 
 BUCKETS = ("login-account", "login-client", "register-client", "task-submit")
 """The assistant's rate limits (:class:`backbone.assistant.auth.limits.AuthLimits`)."""

@@ -32,19 +32,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiohttp
-import httpx
-from redis.exceptions import RedisError
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.exc import SQLAlchemyError
 
 from backbone.assistant.migrations import VERSIONS
 from backbone.assistant.tasks.models import TASKS
 from backbone.bench._assistant_load import Account, make_accounts, submit_tasks
 from backbone.bench._assistant_services import seed_recommender, start_services
-from backbone.bench._assistant_stack import AssistantRig, client_address, forget_buckets, quiesce
+from backbone.bench._assistant_stack import (
+    ASSISTANT_BENCH_ERRORS,
+    AssistantRig,
+    client_address,
+    forget_buckets,
+    quiesce,
+)
 from backbone.bench._output import printer, results_table, run_bench
 from backbone.bench._reports_load import wait_until
 from backbone.bench._reports_stack import JobTable, Names, bench_stores
@@ -303,13 +305,5 @@ def bench_locust(options: LocustOptions, *, out: Console, err: Console) -> int:
         lambda guard: measure(options, guard, printer(err, "dim")),
         lambda results: print_results(results, options, out),
         err=err,
-        errors=(
-            RuntimeError,
-            ValueError,
-            OSError,
-            SQLAlchemyError,
-            RedisError,
-            httpx.HTTPError,
-            aiohttp.ClientError,
-        ),
+        errors=ASSISTANT_BENCH_ERRORS,
     )
