@@ -21,6 +21,8 @@ from backbone.mocks.orders import create_app as create_orders
 from backbone.mocks.users import create_app as create_users
 from backbone.reports import create_app as create_reports
 from backbone.reports.config import ReportsSettings
+from backbone.review import create_app as create_review
+from backbone.review.migrations import VERSIONS as REVIEW_VERSIONS
 from tests import _services
 from tests.integration._live import live_servers
 from tests.integration.assistant.conftest import PASSWORD, assistant_settings
@@ -59,6 +61,34 @@ def live_reports(
         )
         servers = stack.enter_context(live_servers())
         yield servers.start(create_reports(settings), settings=settings)
+
+
+@pytest.fixture(scope="session")
+def live_review(
+    postgres_server_url: str, _redis_databases: _services.RedisDatabases
+) -> Iterator[str]:
+    """The review API's URL, live on loopback with a migrated database and a Redis db of
+    its own as broker (no worker: reviews stay pending)."""
+    from tests.integration.review.conftest import review_settings
+
+    with contextlib.ExitStack() as stack:
+        database_url = stack.enter_context(_services.fresh_database(postgres_server_url))
+        migrate(database_url, locations=[REVIEW_VERSIONS])
+        settings = review_settings(
+            database_url=database_url,
+            redis_url=stack.enter_context(_redis_databases.acquire()),
+            queue="contract-review",
+        )
+        servers = stack.enter_context(live_servers())
+        yield servers.start(create_review(settings), settings=settings)
+
+
+@pytest.fixture(scope="session")
+def review_tokens() -> Callable[[str, str], str]:
+    """The review API's one token, for every request."""
+    from tests.integration.review.conftest import TOKEN
+
+    return lambda _method, _path: TOKEN
 
 
 ASSISTANT_ADMIN = "contract-admin@example.com"

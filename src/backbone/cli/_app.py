@@ -157,12 +157,13 @@ class WorkerKind(StrEnum):
 
     REPORTS = "reports"
     ASSISTANT = "assistant"
+    REVIEW = "review"
 
 
 @app.command()
 def worker(
     kind: Annotated[
-        WorkerKind, typer.Argument(help="Which jobs: report jobs, or the assistant's agent tasks.")
+        WorkerKind, typer.Argument(help="Which jobs: report jobs, the assistant's agent tasks, or code reviews.")
     ] = WorkerKind.REPORTS,
     concurrency: Annotated[
         int,

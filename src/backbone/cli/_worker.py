@@ -1,4 +1,4 @@
-"""``backbone worker [reports|assistant]``: a job worker (Celery, prefork) in the foreground.
+"""``backbone worker [reports|assistant|review]``: a job worker (Celery, prefork) in the foreground.
 
 Celery's own signal handling applies: SIGTERM or a first SIGINT is a warm shutdown
 (running jobs finish, prefetched ones go back to the queue), a second SIGINT or
@@ -24,6 +24,7 @@ __all__ = ["WORKERS", "run_worker", "worker_argv"]
 WORKERS: dict[str, tuple[str, str]] = {
     "reports": ("backbone.reports.config", "backbone.reports.worker"),
     "assistant": ("backbone.assistant.config", "backbone.assistant.worker"),
+    "review": ("backbone.review.config", "backbone.review.worker"),
 }
 """Each job kind's settings module (its ``get_settings``) and worker module (its ``app``)."""
 

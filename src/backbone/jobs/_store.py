@@ -198,15 +198,18 @@ class JobStore:
         return row
 
     @reaching
-    async def cancel(self, job_id: uuid.UUID, *, owner: Owner) -> JobRow | None:
-        """Mark the job cancelled if it may still be, and commit; None otherwise.
+    async def cancel(
+        self, job_id: uuid.UUID, *, owner: Owner, reason: str = CANCEL_REASON
+    ) -> JobRow | None:
+        """Mark the job cancelled (``reason`` as its error) if it may still be, and commit;
+        None otherwise.
 
         One conditional UPDATE: a worker finishing the job at the same moment either
         finds it cancelled or has already moved it on, never both.
         """
         pool = await self._connections()
         row: JobRow | None = await pool.fetchrow(
-            self._sql.cancel, job_id, *_scope(owner), CANCEL_REASON, _CANCELLABLE, utcnow()
+            self._sql.cancel, job_id, *_scope(owner), reason, _CANCELLABLE, utcnow()
         )
         return row
 

@@ -56,7 +56,7 @@ from backbone.jobs._errors import IdempotencyKeyReused
 from backbone.jobs._idempotency import IdempotencyKey
 from backbone.jobs._publish import RedisPublisher
 from backbone.jobs._states import JobState
-from backbone.jobs._store import JobRow, JobStore, Owner, reaching
+from backbone.jobs._store import CANCEL_REASON, JobRow, JobStore, Owner, reaching
 
 __all__ = [
     "JobQueue",
@@ -200,10 +200,16 @@ async def find_job(*, store: JobStore, job_id: uuid.UUID, owner: Owner) -> JobRo
 
 
 async def cancel_job(
-    *, store: JobStore, queue: JobQueue, job_id: uuid.UUID, owner: Owner
+    *,
+    store: JobStore,
+    queue: JobQueue,
+    job_id: uuid.UUID,
+    owner: Owner,
+    reason: str = CANCEL_REASON,
 ) -> JobRow:
-    """Cancel a job that may still be (a cancelled one stays so); 404, or 409 when final."""
-    job = await store.cancel(job_id, owner=owner)
+    """Cancel a job that may still be (a cancelled one stays so), ``reason`` as its error;
+    404, or 409 when final."""
+    job = await store.cancel(job_id, owner=owner, reason=reason)
     if job is None:
         current = await find_job(store=store, job_id=job_id, owner=owner)
         if current.state != JobState.CANCELLED:

@@ -77,6 +77,9 @@ class ReviewSettings(JobQueueSettings):
     """The longest a rate-limited call waits for GitHub's reset before failing the review
     (which the jobs layer then delivers again later)."""
 
+    data_dir: Path = Path(".backbone/review")
+    """Where the worker keeps CrewAI's files."""
+
     # -- the review's caps
     max_files: int = Field(default=50, ge=1, le=3000)
     """Changed files reviewed at most (GitHub lists up to 3,000); the comment names the rest."""

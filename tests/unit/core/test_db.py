@@ -139,7 +139,7 @@ def test_alembic_config_points_into_package() -> None:
 
 def test_core_holds_only_its_baseline_and_services_branch_from_it() -> None:
     """Core's own history is its baseline; each service's revisions are a branch on it,
-    with one head each (the assistant's and the report processor's newest here)."""
+    with one head each (the assistant's, the report processor's and the review's newest)."""
     from alembic.script import ScriptDirectory
 
     from backbone.cli._services import migration_locations
@@ -152,6 +152,7 @@ def test_core_holds_only_its_baseline_and_services_branch_from_it() -> None:
     assert sorted(script.get_heads()) == [
         "0005_report_jobs_idempotency",
         "a0005_assistant_automation",
+        "r0001_review_jobs",
     ]
     assert script.get_base() == "0001_baseline"
 

@@ -1,0 +1,46 @@
+"""Dependency aliases of the review API (tests override them through the app)."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from backbone.core.problems import ProblemError
+from backbone.jobs import JobsApi
+from backbone.review.config import ReviewSettings
+
+__all__ = ["JobsDep", "ReaderDep", "SettingsDep", "require_reader"]
+
+
+# Async although they do not await: FastAPI runs a plain ``def`` dependency in a thread.
+async def get_review_settings(request: Request) -> ReviewSettings:
+    """The settings the app was created with."""
+    settings: ReviewSettings = request.app.state.settings
+    return settings
+
+
+async def get_jobs(request: Request) -> JobsApi:
+    """The app's reviews: their store and queue."""
+    jobs: JobsApi = request.app.state.jobs
+    return jobs
+
+
+SettingsDep = Annotated[ReviewSettings, Depends(get_review_settings)]
+JobsDep = Annotated[JobsApi, Depends(get_jobs)]
+
+
+async def require_reader(request: Request, settings: SettingsDep) -> None:
+    """401 unless ``Authorization: Bearer`` carries the API token (compared in constant time)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    expected = settings.api_token.get_secret_value().encode()
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected):
+        raise ProblemError(
+            401,
+            detail="Send the review API's token as 'Authorization: Bearer <token>'.",
+            headers={"WWW-Authenticate": 'Bearer realm="reviews"'},
+        )
+
+
+ReaderDep = Depends(require_reader)
