@@ -16,6 +16,7 @@ from rich.text import Text
 
 from backbone.cli._assistant import assistant_app
 from backbone.cli._reports import reports_app
+from backbone.cli._review import review_app
 
 __all__ = ["app", "bench_app", "main"]
 
@@ -29,6 +30,7 @@ bench_app = typer.Typer(help="Benchmarks against running services.", no_args_is_
 app.add_typer(bench_app, name="bench")
 app.add_typer(reports_app, name="reports")
 app.add_typer(assistant_app, name="assistant")
+app.add_typer(review_app, name="review")
 
 
 def _out() -> Console:
@@ -163,7 +165,10 @@ class WorkerKind(StrEnum):
 @app.command()
 def worker(
     kind: Annotated[
-        WorkerKind, typer.Argument(help="Which jobs: report jobs, the assistant's agent tasks, or code reviews.")
+        WorkerKind,
+        typer.Argument(
+            help="Which jobs: report jobs, the assistant's agent tasks, or code reviews."
+        ),
     ] = WorkerKind.REPORTS,
     concurrency: Annotated[
         int,

@@ -146,6 +146,27 @@ SERVICES: Mapping[str, ServiceSpec] = {
         # (the orders source; an automation's actions).
         needs=frozenset({REDIS, POSTGRES, "gateway", "reports"}),
     ),
+    "review": ServiceSpec(
+        name="review",
+        app="backbone.review:create_app",
+        port=8003,
+        needs=frozenset({REDIS, POSTGRES}),
+        try_path="/readyz",
+        migrations="backbone.review.migrations",
+    ),
+    "review-worker": ServiceSpec(
+        name="review-worker",
+        command=("backbone.cli", "worker", "review"),
+        # The fake GitHub first: without credentials `up` points the worker at it.
+        needs=frozenset({REDIS, POSTGRES, "github"}),
+    ),
+    "github": ServiceSpec(
+        name="github",
+        app="backbone.mocks.github:create_app",
+        port=9004,
+        needs=frozenset(),
+        try_path="/repos/octo-org/hello-world/pulls/1/files",
+    ),
     "flaky": ServiceSpec(
         name="flaky",
         app="backbone.mocks.flaky:create_app",

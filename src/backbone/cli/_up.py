@@ -158,6 +158,11 @@ class _Stack:
             argv = [sys.executable, "-m", "backbone.cli", "serve", spec.name,
                     "--host", self.options.host, "--port", str(port)]  # fmt: skip
         self.out.print(f"starting {spec.name}" + (f" on port {port}" if port else ""))
+        if spec.name == "review-worker" and "github" in self.service_urls:
+            env = self._child_env()
+            if env.get("BACKBONE_REVIEW_GITHUB_TOKEN") == FAKE_GITHUB_TOKEN:
+                where = env.get("BACKBONE_REVIEW_GITHUB_API_URL")
+                self.out.print(f"  no GitHub credentials: reviews go to the fake GitHub at {where}")
         with self.guard.deferred():
             child = spawn(spec.name, argv, log_file=log_file, env=self._child_env())
             self.supervisor.add(child, tier=tier)
@@ -183,7 +188,20 @@ class _Stack:
         env.setdefault("BACKBONE_REPORTS_DIR", str((self.options.data_dir / "reports").absolute()))
         assistant_dir = (self.options.data_dir / "assistant").absolute()
         env.setdefault("BACKBONE_ASSISTANT_DATA_DIR", str(assistant_dir))
+        env.setdefault(
+            "BACKBONE_REVIEW_DATA_DIR", str((self.options.data_dir / "review").absolute())
+        )
+        fake_github = self.service_urls.get("github")
+        if fake_github and not any(env.get(name) for name in GITHUB_CREDENTIALS):
+            # No GitHub credentials: the review service reviews the fake GitHub.
+            env.setdefault("BACKBONE_REVIEW_GITHUB_API_URL", fake_github)
+            env["BACKBONE_REVIEW_GITHUB_TOKEN"] = FAKE_GITHUB_TOKEN
         return env
+
+
+GITHUB_CREDENTIALS = ("BACKBONE_REVIEW_GITHUB_TOKEN", "BACKBONE_REVIEW_GITHUB_APP_ID")
+FAKE_GITHUB_TOKEN = "fake-github-token"  # noqa: S105 - the fake GitHub's own, not a secret
+"""The token the fake GitHub accepts by default (``backbone.mocks.github``)."""
 
 
 def external_urls() -> dict[str, str | None]:

@@ -68,9 +68,10 @@ def review_pull_request(
     that moved on or closed is left alone) and post the comment unless ``post`` is
     False. ``checkpoint(percent)`` is called between the steps; what it raises (a
     cancelled job) stops the review before it posts. Blocking: not for an event loop."""
-    with start_blocking_portal() as portal, portal.wrap_async_context_manager(
-        GitHubClient.from_settings(settings)
-    ) as github:
+    with (
+        start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(GitHubClient.from_settings(settings)) as github,
+    ):
         pull = portal.call(github.pull_request, repo, number)
         if pull.state != "open" or (head is not None and pull.head_sha != head):
             why = "closed" if pull.state != "open" else f"at {pull.head_sha} now"

@@ -16,9 +16,7 @@ TASK_NAME = "backbone.review.review_pull_request"
 def _handler(settings: ReviewSettings) -> JobHandler:
     # Imported by the worker only: the webhook API never loads the GitHub client, ruff's
     # runner or the crew.
-    handler: JobHandler = importlib.import_module("backbone.review.handler").ReviewHandler(
-        settings
-    )
+    handler: JobHandler = importlib.import_module("backbone.review.handler").ReviewHandler(settings)
     return handler
 
 

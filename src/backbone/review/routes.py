@@ -67,7 +67,10 @@ def deliveries_counter(request: Request) -> Counter:
 def _webhook_responses() -> Responses:
     return {
         200: {"description": "A ping, answered.", "model": WebhookAck},
-        202: {"description": "Accepted (queued, duplicate, skipped or ignored).", "model": WebhookAck},
+        202: {
+            "description": "Accepted (queued, duplicate, skipped or ignored).",
+            "model": WebhookAck,
+        },
         **problem_responses([400], description="The body is not a JSON object."),
         **problem_responses([401], description="The signature is missing or wrong."),
         **problem_responses([413, 415]),
@@ -137,7 +140,9 @@ async def _handle(
     ack = {"delivery": delivery, "event": event, "action": action}
     if decision.outcome != "queued" or decision.event is None:
         if decision.outcome in ("skipped", "ignored"):
-            logger.info("webhook_%s delivery=%s reason=%s", decision.outcome, delivery, decision.reason)
+            logger.info(
+                "webhook_%s delivery=%s reason=%s", decision.outcome, delivery, decision.reason
+            )
         return WebhookAck(**ack, outcome=decision.outcome, reason=decision.reason, review_id=None)
     if delivery is None:
         raise ProblemError(422, detail="A pull_request delivery needs a valid X-GitHub-Delivery.")
@@ -149,7 +154,9 @@ async def _handle(
     return WebhookAck(**ack, outcome=outcome, reason=None, review_id=recorded.review_id)
 
 
-ReviewId = Annotated[uuid.UUID, Path(description="The review's id, as the webhook's answer gave it.")]
+ReviewId = Annotated[
+    uuid.UUID, Path(description="The review's id, as the webhook's answer gave it.")
+]
 StatusFilter = Annotated[ReviewState | None, Query(description="Only reviews in this state.")]
 RepositoryFilter = Annotated[
     str | None,

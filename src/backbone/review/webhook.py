@@ -164,7 +164,9 @@ def decide(event: str | None, payload: dict[str, Any], *, skip_senders: frozense
         parsed = PullRequestEvent.model_validate(payload)
         parsed.repo  # noqa: B018 - validates owner/name
     except (ValidationError, ValueError) as exc:
-        raise WebhookBodyError(f"Not a pull_request delivery a review can use: {exc}", status=422) from None
+        raise WebhookBodyError(
+            f"Not a pull_request delivery a review can use: {exc}", status=422
+        ) from None
     pull = parsed.pull_request
     if pull.state != "open":
         return Decision("skipped", "the pull request is closed", parsed)

@@ -15,9 +15,16 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}, {"Authorization": f"Basic {TOKEN}"}],
+    [
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": TOKEN},
+        {"Authorization": f"Basic {TOKEN}"},
+    ],
 )
-async def test_reading_reviews_needs_the_token(api: httpx.AsyncClient, headers: dict[str, str]) -> None:
+async def test_reading_reviews_needs_the_token(
+    api: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
     """No token, a wrong one, no scheme, another scheme: 401 with WWW-Authenticate."""
     for path in ("/reviews", f"/reviews/{uuid.uuid4()}"):
         response = await api.get(path, headers=headers)
@@ -53,9 +60,7 @@ async def test_pages_and_filters(api: httpx.AsyncClient, github: GitHub) -> None
     assert page["next"] == "/reviews?limit=2&offset=2"
     only = (await api.get("/reviews", params={"pull_number": 2}, headers=AUTH)).json()
     assert [item["pull_number"] for item in only["items"]] == [2]
-    other = (
-        await api.get("/reviews", params={"repository": "someone/else"}, headers=AUTH)
-    ).json()
+    other = (await api.get("/reviews", params={"repository": "someone/else"}, headers=AUTH)).json()
     assert other["total"] == 0
     done = (await api.get("/reviews", params={"status": "complete"}, headers=AUTH)).json()
     assert done["total"] == 0

@@ -8,8 +8,9 @@ import json
 
 import httpx
 
+from backbone.review import create_app
 from backbone.review.config import MAX_WEBHOOK_BYTES
-from tests.integration.reports.conftest import Queue, assert_problem
+from tests.integration.reports.conftest import Queue, assert_problem, serving
 from tests.integration.review.conftest import (
     GitHub,
     ReviewTable,
@@ -17,8 +18,6 @@ from tests.integration.review.conftest import (
     pull_request_body,
     review_settings,
 )
-from tests.integration.reports.conftest import serving
-from backbone.review import create_app
 
 
 async def test_a_ping_is_answered_200(github: GitHub, reviews: ReviewTable) -> None:
@@ -155,15 +154,17 @@ async def test_a_late_delivery_of_an_older_head_supersedes_nothing(
     github: GitHub, reviews: ReviewTable
 ) -> None:
     """A delivery for an older head that arrives late leaves the newer review alone."""
-    newer = (await github.deliver(pull_request_body(head="c" * 40, updated_at="2026-12-06T10:05:00Z"))).json()
-    await github.deliver(pull_request_body("opened", head="a" * 40, updated_at="2026-12-06T10:00:00Z"))
+    newer = (
+        await github.deliver(pull_request_body(head="c" * 40, updated_at="2026-12-06T10:05:00Z"))
+    ).json()
+    await github.deliver(
+        pull_request_body("opened", head="a" * 40, updated_at="2026-12-06T10:00:00Z")
+    )
     rows = {str(row["id"]): row for row in await reviews.rows()}
     assert rows[newer["review_id"]]["state"] == "pending"
 
 
-async def test_other_pull_requests_are_not_superseded(
-    github: GitHub, reviews: ReviewTable
-) -> None:
+async def test_other_pull_requests_are_not_superseded(github: GitHub, reviews: ReviewTable) -> None:
     """A new head of pull request 8 leaves pull request 7's review pending."""
     seven = (await github.deliver(pull_request_body(number=7))).json()
     await github.deliver(pull_request_body("synchronize", number=8, head="d" * 40))
@@ -176,7 +177,9 @@ async def test_drafts_bots_and_closed_are_skipped_and_recorded_nowhere(
 ) -> None:
     """Draft, Bot sender, closed: 202 skipped with the reason; no row, no message."""
     draft = await github.deliver(pull_request_body(draft=True))
-    bot = await github.deliver(pull_request_body(sender={"login": "dependabot[bot]", "type": "Bot"}))
+    bot = await github.deliver(
+        pull_request_body(sender={"login": "dependabot[bot]", "type": "Bot"})
+    )
     closed = await github.deliver(pull_request_body("reopened", state="closed"))
     for response in (draft, bot, closed):
         assert response.status_code == 202

@@ -113,7 +113,10 @@ NO_SKIPS: frozenset[str] = frozenset()
 
 def test_ping_is_answered() -> None:
     """A ping is a pong."""
-    assert decide("ping", {"zen": "Keep it logically awesome."}, skip_senders=NO_SKIPS).outcome == "pong"
+    assert (
+        decide("ping", {"zen": "Keep it logically awesome."}, skip_senders=NO_SKIPS).outcome
+        == "pong"
+    )
 
 
 @pytest.mark.parametrize("action", ["opened", "reopened", "synchronize", "ready_for_review"])
@@ -154,7 +157,9 @@ def test_drafts_are_skipped() -> None:
 
 def test_closed_pull_requests_are_skipped() -> None:
     """A closed pull request (say, a stale redelivery) is skipped."""
-    decision = decide("pull_request", pull_request("reopened", state="closed"), skip_senders=NO_SKIPS)
+    decision = decide(
+        "pull_request", pull_request("reopened", state="closed"), skip_senders=NO_SKIPS
+    )
     assert decision.outcome == "skipped"
 
 
