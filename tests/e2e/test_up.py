@@ -25,7 +25,18 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
 READY = "backbone up: ready"
 FINAL = ("complete", "failed", "cancelled")
-PROCESSES = ("flaky", "users", "orders", "gateway", "reports", "assistant", "redis", "postgres")
+PROCESSES = (
+    "flaky",
+    "users",
+    "orders",
+    "gateway",
+    "reports",
+    "assistant",
+    "review",
+    "github",
+    "redis",
+    "postgres",
+)
 
 
 @pytest.fixture
@@ -233,6 +244,53 @@ def _automation_done(up: Up) -> None:
     assert report["title"] == "Report for user 123"
 
 
+DEVELOPMENT_WEBHOOK_SECRET = "development-only-webhook-secret-change-me"  # noqa: S105
+FAKE_TOKEN = {"Authorization": "Bearer fake-github-token"}
+
+
+def _openssl_signature(body: Path) -> str:
+    """The README's ``openssl dgst -sha256 -hmac`` line, run as written."""
+    out = subprocess.run(
+        ["openssl", "dgst", "-sha256", "-hmac", DEVELOPMENT_WEBHOOK_SECRET, str(body)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return "sha256=" + out.strip().rsplit(" ", 1)[-1]
+
+
+def _review_posted(up: Up, tmp_path: Path) -> None:
+    """The README's review demo: fetch the fake GitHub's delivery for pull request #1,
+    sign it with openssl, send it with curl's headers; the fake shows one marked comment
+    with the seeded ruff findings."""
+    github = f"http://127.0.0.1:{up.ports['github']}"
+    review = f"http://127.0.0.1:{up.ports['review']}"
+    assert "reviews go to the fake GitHub" in up.output()
+    delivery = httpx.get(
+        f"{github}/_fake/pulls/octo-org/hello-world/1/webhook", params={"action": "opened"}
+    )
+    assert delivery.status_code == 200, delivery.text
+    body = tmp_path / "delivery.json"
+    body.write_bytes(delivery.content)
+    headers = {
+        "Content-Type": "application/json",
+        "X-GitHub-Event": "pull_request",
+        "X-GitHub-Delivery": str(uuid.uuid4()),
+        "X-Hub-Signature-256": _openssl_signature(body),
+    }
+    sent = httpx.post(f"{review}/webhooks/github", content=body.read_bytes(), headers=headers)
+    assert sent.status_code == 202, sent.text
+    assert sent.json()["outcome"] == "queued"
+    comments_url = f"{github}/repos/octo-org/hello-world/issues/1/comments"
+    deadline = time.monotonic() + 60
+    while not (comments := httpx.get(comments_url, headers=FAKE_TOKEN, timeout=10).json()):
+        assert time.monotonic() < deadline, f"no comment in 60s\n{up.output()}"
+        time.sleep(0.3)
+    [comment] = comments
+    assert comment["body"].startswith("<!-- backbone-review -->")
+    assert "F401" in comment["body"]
+
+
 def _stop_and_check(up: Up, sig: signal.Signals) -> None:
     children = up.descendants()
     assert children, "up started no processes"
@@ -255,6 +313,8 @@ def test_embedded_stack_serves_flaky_and_stops_everything(
         assert f"curl -i http://127.0.0.1:{up.flaky_port}/flaky/demo" in up.output()
         assert _flaky_answers(up.flaky_port) == [503, 503, 200]
         _mocks_answer(up)
+        if sig is signal.SIGINT:
+            _review_posted(up, tmp_path)
         _stop_and_check(up, sig)
     assert (tmp_path / "data" / "postgres" / "PG_VERSION").exists()
 
@@ -268,6 +328,7 @@ def test_external_urls_start_no_servers(tmp_path: Path, redis_url: str, database
         "BACKBONE_REPORTS_QUEUE": f"e2e-up-{uuid.uuid4().hex[:8]}",
         "BACKBONE_REPORTS_JOB_SECONDS": "2",
         "BACKBONE_ASSISTANT_QUEUE": f"e2e-up-assistant-{uuid.uuid4().hex[:8]}",
+        "BACKBONE_REVIEW_QUEUE": f"e2e-up-review-{uuid.uuid4().hex[:8]}",
     }
     with backbone_up(tmp_path, **env) as up:
         up.wait_ready()
