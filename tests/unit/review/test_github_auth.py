@@ -28,7 +28,14 @@ from backbone.review.github import (
     RepoRef,
     TokenAuth,
 )
-from tests.unit.review._github_stub import API, PREFIX, Fault, GitHubStub, json_response
+from tests.unit.review._github_stub import (
+    API,
+    PREFIX,
+    Fault,
+    GitHubStub,
+    Sleeps,
+    json_response,
+)
 
 APP_ID = 123456
 REPO = RepoRef("octo-org", "hello-world")
@@ -128,7 +135,7 @@ def github(rsa_key: rsa.RSAPrivateKey, clock: Clock) -> AppGitHub:
 async def client(github: AppGitHub, pem: str, clock: Clock) -> AsyncIterator[GitHubClient]:
     auth = AppAuth(APP_ID, SecretStr(pem), clock=clock)
     async with GitHubClient(
-        base_url=API, auth=auth, transport=github.transport(), clock=clock
+        base_url=API, auth=auth, transport=github.transport(), sleep=Sleeps(), clock=clock
     ) as client:
         yield client
 

@@ -166,12 +166,7 @@ class Http:
             if wait is None:
                 return response
             if waits >= MAX_RATE_LIMIT_WAITS or waited + wait > self._max_wait:
-                raise GitHubRateLimited(
-                    f"{method} {_path(url)}: rate limited by GitHub for {wait:.0f}s more, "
-                    f"over the {self._max_wait:.0f}s this client waits",
-                    wait=wait,
-                    status=response.status_code,
-                )
+                raise self._rate_limited(method, url, wait, response.status_code)
             logger.warning(
                 "github_rate_limited method=%s path=%s status=%d wait=%.1f",
                 method, _path(url), response.status_code, wait,
@@ -179,6 +174,14 @@ class Http:
             await self._sleep(wait)
             waited += wait
             waits += 1
+
+    def _rate_limited(self, method: str, url: str, wait: float, status: int) -> GitHubRateLimited:
+        return GitHubRateLimited(
+            f"{method} {_path(url)}: rate limited by GitHub for {wait:.0f}s more, "
+            f"over the {self._max_wait:.0f}s this client waits",
+            wait=wait,
+            status=status,
+        )
 
     async def _once(
         self, method: str, url: str, headers: dict[str, str], json: Any, retry: bool | None
@@ -191,7 +194,7 @@ class Http:
         except RetryExhaustedError as exc:
             last = exc.last_response
             status = None if last is None else last.status_code
-            raise GitHubUnavailable(f"GitHub did not answer: {exc}", status=status) from exc
+            raise GitHubUnavailable(f"GitHub is unavailable: {exc}", status=status) from exc
         except httpx.HTTPError as exc:
             raise GitHubUnavailable(f"{method} {_path(url)}: {type(exc).__name__}") from exc
 
