@@ -1,5 +1,5 @@
-"""GitHubClient against an in-memory GitHub: the calls, paging, contents, the comment's
-upsert, rate limits, retries, errors, and the one-origin rule."""
+"""GitHubClient against an in-memory GitHub: the calls, paging, contents and hostile
+paths, the comment's upsert and the review (failure paths: test_github_limits.py)."""
 
 from __future__ import annotations
 
