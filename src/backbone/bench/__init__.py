@@ -1,4 +1,4 @@
-"""backbone.bench: the benchmarks behind ``backbone bench client|gateway|reports|assistant``.
+"""backbone.bench: the benchmarks behind ``backbone bench client|gateway|reports|assistant|review``.
 
 Each compares against a baseline measured in the same run, prints rich tables and
 the goals it checks, and never gates anything:
@@ -12,6 +12,9 @@ the goals it checks, and never gates anything:
 - :func:`bench_assistant`: the assistant API under load, its analyses per second
   against the same crew kicked off bare, and its recommendations against a constant
   route of the same server (:class:`AssistantOptions`);
+- :func:`bench_review`: the code-review webhook's acknowledgement under 50 concurrent
+  deliveries against the same server's floor, nothing lost, and its reviews per minute
+  against the same review built bare (:class:`ReviewOptions`);
 - :func:`bench_locust`: the Locust scenarios on a stack of their own, with Locust's
   HTML and CSV reports (:class:`LocustOptions`);
 - :func:`bench_all`: every one of them in turn, their results kept in one folder
@@ -28,6 +31,7 @@ from backbone.bench._client import bench_client
 from backbone.bench._gateway import GatewayOptions, bench_gateway
 from backbone.bench._locust import LocustOptions, bench_locust
 from backbone.bench._reports import ReportsOptions, bench_reports
+from backbone.bench._review import ReviewOptions, bench_review
 
 __all__ = [
     "BENCHMARKS",
@@ -36,10 +40,12 @@ __all__ = [
     "GatewayOptions",
     "LocustOptions",
     "ReportsOptions",
+    "ReviewOptions",
     "bench_all",
     "bench_assistant",
     "bench_client",
     "bench_gateway",
     "bench_locust",
     "bench_reports",
+    "bench_review",
 ]

@@ -8,7 +8,7 @@ writes Locust's HTML and CSV reports beside them. The folder is
 ``OUT/<UTC time>/`` (``OUT/latest`` points at the newest) and holds an ``index.md``: the
 machine, the commit, each benchmark's exit code, time and files, and every table.
 
-``seconds`` is the measured seconds of each load (gateway, reports, assistant);
+``seconds`` is the measured seconds of each load (gateway, reports, assistant, review);
 ``locust_seconds`` and ``locust_users`` size the Locust run. Everything else is each
 benchmark's default. A benchmark that fails is said in the index and the exit code; the
 others still run.
@@ -35,7 +35,7 @@ from backbone.devstack import SignalGuard
 
 __all__ = ["BENCHMARKS", "AllOptions", "bench_all", "bench_argv"]
 
-BENCHMARKS = ("client", "gateway", "reports", "assistant", "locust")
+BENCHMARKS = ("client", "gateway", "reports", "assistant", "review", "locust")
 """Every benchmark, in the order ``all`` runs them."""
 TIMEOUT = 3600.0
 """Seconds one benchmark may take before it is stopped."""
@@ -74,6 +74,7 @@ def bench_argv(name: str, options: AllOptions) -> list[str]:
         "gateway": ["--duration", seconds],
         "reports": ["--duration", seconds],
         "assistant": ["--seconds", seconds],
+        "review": ["--seconds", seconds],
         "locust": [
             *("--out", str(options.folder), "--seconds", str(options.locust_seconds)),
             *("--users", str(options.locust_users)),

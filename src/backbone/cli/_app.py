@@ -298,6 +298,29 @@ def bench_assistant(
     raise typer.Exit(run_bench(options, out=_out(), err=_err()))
 
 
+@bench_app.command("review")
+def bench_review(
+    deliveries_users: Annotated[
+        int, typer.Option(min=1, help="Clients sending signed webhook deliveries at once.")
+    ] = 50,
+    seconds: Annotated[int, typer.Option(min=1, help="Seconds of measured load.")] = 10,
+    warmup: Annotated[int, typer.Option(min=0, help="Seconds of unmeasured load first.")] = 2,
+    pulls: Annotated[
+        int, typer.Option(min=1, help="20-file pull requests reviewed, ours and bare.")
+    ] = 30,
+    workers: Annotated[int, typer.Option(min=1, help="Processes of the review worker.")] = 2,
+) -> None:
+    """Webhook acknowledgement under load (0 lost), and reviews/min vs the bare review."""
+    with _bench_extra():
+        from backbone.bench import ReviewOptions
+        from backbone.bench import bench_review as run_bench
+
+    options = ReviewOptions(
+        users=deliveries_users, seconds=seconds, warmup=warmup, pulls=pulls, workers=workers
+    )
+    raise typer.Exit(run_bench(options, out=_out(), err=_err()))
+
+
 @bench_app.command("locust")
 def bench_locust(
     out: Annotated[Path, typer.Option(help="Folder for Locust's HTML and CSV reports.")] = Path(
@@ -340,10 +363,13 @@ def bench_all(
     ] = Path("bench-results"),
     only: Annotated[
         list[str] | None,
-        typer.Option(help="Run only these (client, gateway, reports, assistant, locust)."),
+        typer.Option(help="Run only these (client, gateway, reports, assistant, review, locust)."),
     ] = None,
     seconds: Annotated[
-        int, typer.Option(min=1, help="Seconds of each measured load: gateway, reports, assistant.")
+        int,
+        typer.Option(
+            min=1, help="Seconds of each measured load: gateway, reports, assistant, review."
+        ),
     ] = 10,
     locust_seconds: Annotated[int, typer.Option(min=1, help="Seconds of the Locust run.")] = 60,
     locust_users: Annotated[int, typer.Option(min=1, help="Locust users on the assistant.")] = 20,
