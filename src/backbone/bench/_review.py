@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import httpx
 from rich.console import Console
 
+from backbone.bench._assistant_report import worker_processes
 from backbone.bench._output import printer, run_bench
 from backbone.bench._reports_load import wait_until
 from backbone.bench._reports_stack import JobTable, Names, bench_stores
@@ -81,7 +82,7 @@ class ReviewOptions:
     users: int = 50
     seconds: int = 10
     warmup: int = 2
-    pulls: int = 30
+    pulls: int = 100
     workers: int = 2
 
     def __post_init__(self) -> None:
@@ -168,7 +169,7 @@ def measure_rates(run: _Run, options: ReviewOptions) -> list[RateRow]:
     warmed = _batch(run, worker, numbers[:warm], "warm-up")
     if warmed.errors:
         raise StackError(f"the warm-up lost {warmed.errors} of {warm} reviews")
-    run.say(f"{options.pulls} reviews through the webhook and {options.workers} worker processes")
+    run.say(f"{options.pulls} reviews through the webhook and {worker_processes(options.workers)}")
     ours = _batch(run, worker, numbers[warm:], ours_label(options.workers))
     run.say(f"{ours.per_minute:,.1f} reviews/min; now the bare build, {options.pulls} times")
     bare = run.rig.baseline(options.pulls, TEMPLATE_PULL)
@@ -191,7 +192,7 @@ def _run(options: ReviewOptions, guard: SignalGuard, say: Callable[[str], None])
     ):
         say(f"stores: {stores.origin}; database {names.database} and queue {names.queue}")
         rig = ReviewRig(starter, stores, names, options.workers)
-        fake = FakeGitHub(rig.github(), rig.repo)
+        fake = FakeGitHub.at(rig.github(), rig.repo)
         table = JobTable(stores.database_url, table=REVIEW_JOBS.name)
         try:
             fake.create_pull(TEMPLATE_PULL)
@@ -213,8 +214,8 @@ def _preamble(options: ReviewOptions) -> list[str]:
         "a pause (each a new review), against GET /healthz of the same server (the floor); no "
         "worker runs, so that every delivery answered 202 can be found recorded and queued.",
         f"Reviews: {options.pulls} pull requests of {FILES} changed Python files with ruff "
-        f"findings, delivered to the API and reviewed on a fake GitHub by {options.workers} "
-        "worker processes, then the same review built bare in one process.",
+        "findings, delivered to the API and reviewed on a fake GitHub by "
+        f"{worker_processes(options.workers)}, then the same review built bare in one process.",
     ]
 
 

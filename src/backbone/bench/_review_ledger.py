@@ -103,7 +103,7 @@ def message_ids(raw: Iterable[bytes]) -> Counter[str]:
 
 def _messages(redis_url: str, queue: str) -> Counter[str]:
     with redis.Redis.from_url(redis_url) as client:
-        raw: list[bytes] = client.lrange(queue, 0, -1)  # type: ignore[assignment]
+        raw: list[bytes] = client.lrange(queue, 0, -1)
     return message_ids(raw)
 
 

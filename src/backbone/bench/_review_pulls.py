@@ -87,12 +87,17 @@ def head_files(pull: int, files: int = FILES) -> dict[str, str]:
 
 
 class FakeGitHub:
-    """The ``/_fake/`` controls of the run's fake GitHub at ``url``, for ``repo``."""
+    """The ``/_fake/`` controls of a fake GitHub, for ``repo``, through ``client`` (whose
+    base URL is the fake's)."""
 
-    def __init__(self, url: str, repo: str, *, transport: httpx.BaseTransport | None = None):
-        self.url = url
+    def __init__(self, client: httpx.Client, repo: str) -> None:
         self.repo = repo
-        self._client = httpx.Client(base_url=url, timeout=TIMEOUT, transport=transport)
+        self._client = client
+
+    @classmethod
+    def at(cls, url: str, repo: str) -> FakeGitHub:
+        """The controls of the fake GitHub at ``url``."""
+        return cls(httpx.Client(base_url=url, timeout=TIMEOUT), repo)
 
     def create_pull(self, number: int, *, files: int = FILES) -> str:
         """Create pull request ``number`` with ``files`` changed modules; its head SHA."""

@@ -100,8 +100,9 @@ def render_ledger(ledger: Ledger, *, title: str) -> Table:
     """Every delivery answered 202 queued, against the review table and the queue."""
     table = results_table(
         title=title,
-        caption="recorded: exactly one row, the one the answer named; lost: no such row, "
-        "or neither a message on the queue nor a worker's claim",
+        caption="every 202 queued of the load, warm-up included; recorded: exactly one row, "
+        "the one the answer named; lost: no such row, or neither a message on the queue nor "
+        "a worker's claim",
         label="deliveries",
         columns=(
             "acknowledged", "recorded", "on the queue", "consumed", "lost", "duplicated",

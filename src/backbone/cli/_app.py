@@ -307,7 +307,7 @@ def bench_review(
     warmup: Annotated[int, typer.Option(min=0, help="Seconds of unmeasured load first.")] = 2,
     pulls: Annotated[
         int, typer.Option(min=1, help="20-file pull requests reviewed, ours and bare.")
-    ] = 30,
+    ] = 100,
     workers: Annotated[int, typer.Option(min=1, help="Processes of the review worker.")] = 2,
 ) -> None:
     """Webhook acknowledgement under load (0 lost), and reviews/min vs the bare review."""

@@ -36,13 +36,15 @@ def test_the_folder_is_under_out_named_by_the_utc_time(tmp_path: Path) -> None:
 
 
 def test_each_benchmark_gets_the_runs_durations(tmp_path: Path) -> None:
-    """The loads' seconds go to gateway, reports and assistant; Locust writes into the folder."""
+    """The loads' seconds go to gateway, reports, assistant and review; Locust writes into the
+    folder."""
     options = AllOptions(out=tmp_path, seconds=3, locust_seconds=7, locust_users=2)
     prefix = [sys.executable, "-m", "backbone.cli", "bench"]
     assert bench_argv("client", options) == [*prefix, "client"]
     assert bench_argv("gateway", options) == [*prefix, "gateway", "--duration", "3"]
     assert bench_argv("reports", options) == [*prefix, "reports", "--duration", "3"]
     assert bench_argv("assistant", options) == [*prefix, "assistant", "--seconds", "3"]
+    assert bench_argv("review", options) == [*prefix, "review", "--seconds", "3"]
     locust = bench_argv("locust", options)
     assert locust[: len(prefix) + 1] == [*prefix, "locust"]
     assert locust[locust.index("--out") + 1] == str(options.folder)

@@ -17,10 +17,12 @@ def test_all_is_the_benchmarks_and_their_options() -> None:
         "GatewayOptions",
         "LocustOptions",
         "ReportsOptions",
+        "ReviewOptions",
         "bench_all",
         "bench_assistant",
         "bench_client",
         "bench_gateway",
         "bench_locust",
         "bench_reports",
+        "bench_review",
     }
