@@ -172,6 +172,19 @@ def _ack_goals(delivery: AckRow, floor: AckRow, users: int, ledger: Ledger) -> l
         f"lost = {ledger.lost} of {ledger.acknowledged:,} deliveries acknowledged",
         f"  {verdict(delivery.errors + floor.errors == 0)}  no errors under load: "
         f"{delivery.errors + floor.errors}",
+        *_in_flight(delivery, floor, users),
+    ]
+
+
+def _in_flight(delivery: AckRow, floor: AckRow, users: int) -> list[str]:
+    """Little's law: ``users`` always in flight wait ``users / rate`` on average, so a
+    saturated server's throughput, not its time per request, sets the latency."""
+    if delivery.rps <= 0 or floor.rps <= 0:
+        return []
+    return [
+        f"  {users} deliveries always in flight at {delivery.rps:,.0f}/s wait "
+        f"{1000 * users / delivery.rps:.1f} ms on average (Little's law; the floor: "
+        f"{1000 * users / floor.rps:.1f} ms): the server's throughput sets this latency"
     ]
 
 

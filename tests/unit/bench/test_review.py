@@ -112,6 +112,8 @@ def test_goal_lines_all_met_and_say_the_engine_is_no_model() -> None:
     assert "met      webhook acknowledgement p99 <= 50 ms at 50 concurrent deliveries: " in text
     assert "12.00 ms (the floor's: 3.00 ms)" in text
     assert "met      0 lost: lost = 0 of 6,000 deliveries acknowledged" in text
+    assert "50 deliveries always in flight at 500/s wait 100.0 ms on average" in text
+    assert "(Little's law; the floor: 25.0 ms)" in text
     assert "300.0 through the service, 600.0 bare: 0.50x (per worker process: 0.25x)" in text
     assert "NOT a language model" in text
     assert "Warning" not in text
@@ -130,6 +132,10 @@ def test_goal_lines_missed_and_warned() -> None:
     assert f"Warning: 2 reviews of {OURS} did not complete" in text
     missing = goal_lines(_acks(), _ledger(), _rates(300.0)[1:], users=1, workers=2, cpus=1)
     assert "  reviews/min: not compared (a row is missing or empty)" in missing
+    idle = [AckRow("POST /webhooks/github", 0, 0.0, 0, 0, 0, 0, 0), _acks()[1]]
+    assert "Little's law" not in "\n".join(
+        goal_lines(idle, _ledger(), _rates(300.0), users=1, workers=1, cpus=1)
+    )
 
 
 def test_ours_label_agrees_in_number() -> None:
