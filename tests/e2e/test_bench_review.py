@@ -59,7 +59,9 @@ def test_bench_review_prints_its_tables_loses_nothing_and_leaves_nothing_behind(
     for row in ROWS[:2]:
         assert _number(_columns(stdout, row)[1]) > 0, stdout  # requests
         assert _columns(stdout, row)[7] == "0", stdout  # errors
-    assert _columns(stdout, ROWS[1])[8:] == ["1.00x", "1.00x"], stdout  # the floor, itself
+    assert _columns(stdout, ROWS[1])[9:] == ["1.00x", "1.00x"], stdout  # the floor, itself
+    for row in ROWS[:2]:
+        assert float(_columns(stdout, row)[8]) > 0, stdout  # the API's CPU per request
     acknowledged, recorded, queued, consumed, lost, duplicated, unanswered = _columns(
         stdout, "202 queued"
     )[1:]

@@ -30,6 +30,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import httpx
 from rich.console import Console
@@ -61,12 +62,14 @@ from backbone.bench._review_report import (
     summarize,
 )
 from backbone.bench._review_stack import REVIEW_BENCH_ERRORS, ReviewRig
-from backbone.bench._stack import StackError, bench_directory, children
+from backbone.bench._stack import StackError, bench_directory, children, cpu_seconds
 from backbone.devstack import Child, SignalGuard
 from backbone.review.migrations import VERSIONS
 from backbone.review.models import REVIEW_JOBS
 
 __all__ = ["ReviewOptions", "bench_review"]
+
+T = TypeVar("T")
 
 TEMPLATE_PULL = 1
 """The pull request whose delivery body the load sends (renumbered), and the baseline's."""
@@ -100,7 +103,19 @@ class _Run:
     table: JobTable
     fake: FakeGitHub
     api_url: str
+    api: Child
     say: Callable[[str], None]
+
+
+def _cpu_of(api: Child, load: Callable[[], T]) -> tuple[T, float]:
+    """Run ``load``: what it returned, and the API process's CPU seconds meanwhile."""
+    before = cpu_seconds(api.pid)
+    result = load()
+    return result, cpu_seconds(api.pid) - before
+
+
+def _per_request_ms(cpu_seconds: float, requests: int) -> float:
+    return 1000 * cpu_seconds / max(requests, 1)
 
 
 def measure_acks(run: _Run, options: ReviewOptions) -> tuple[list[AckRow], Ledger]:
@@ -111,20 +126,32 @@ def measure_acks(run: _Run, options: ReviewOptions) -> tuple[list[AckRow], Ledge
         f"{options.users} clients: {options.warmup} s warm-up, then {options.seconds} s "
         "of signed deliveries"
     )
-    secret = run.rig.secret.encode()
-    load = delivery_load(
-        run.api_url, secret=secret, template=template, token=run.rig.names.token, window=window
+    secret, token = run.rig.secret.encode(), run.rig.names.token
+    load, load_cpu = _cpu_of(
+        run.api,
+        lambda: delivery_load(
+            run.api_url, secret=secret, template=template, token=token, window=window
+        ),
     )
-    stores, names = run.rig.stores, run.rig.names
+    stores, queue = run.rig.stores, run.rig.names.queue
     ledger = read_ledger(
-        load.acked, database_url=stores.database_url, redis_url=stores.redis_url, queue=names.queue
+        load.acked, database_url=stores.database_url, redis_url=stores.redis_url, queue=queue
     )
     run.say(f"{ledger.acknowledged:,} deliveries acknowledged, {ledger.lost} lost; now the floor")
-    floor = floor_load(run.api_url, window)
+    (floor, floor_sent), floor_cpu = _cpu_of(run.api, lambda: floor_load(run.api_url, window))
     run.table.cancel_open()
     run.rig.purge()
-    rows = [summarize(DELIVERIES, load.samples, options.seconds)]
-    return [*rows, summarize(f"{FLOOR} (the floor)", floor, options.seconds)], ledger
+    return [
+        summarize(
+            DELIVERIES, load.samples, options.seconds, cpu_ms=_per_request_ms(load_cpu, load.sent)
+        ),
+        summarize(
+            f"{FLOOR} (the floor)",
+            floor,
+            options.seconds,
+            cpu_ms=_per_request_ms(floor_cpu, floor_sent),
+        ),
+    ], ledger
 
 
 def _deliver(run: _Run, client: httpx.Client, number: int) -> None:
@@ -196,7 +223,7 @@ def _run(options: ReviewOptions, guard: SignalGuard, say: Callable[[str], None])
         table = JobTable(stores.database_url, table=REVIEW_JOBS.name)
         try:
             fake.create_pull(TEMPLATE_PULL)
-            run = _Run(rig, table, fake, rig.api(), say)
+            run = _Run(rig, table, fake, *rig.api(), say)
             acks, ledger = measure_acks(run, options)
             rates = measure_rates(run, options)
         finally:

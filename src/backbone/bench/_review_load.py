@@ -73,9 +73,11 @@ class Acked:
 
 @dataclass
 class DeliveryLoad:
-    """What the deliveries got: the timed samples, and every delivery acknowledged."""
+    """What the deliveries got: the timed samples, how many were sent (warm-up included),
+    and every delivery acknowledged."""
 
     samples: Samples = field(default_factory=Samples)
+    sent: int = 0
     acked: list[Acked] = field(default_factory=list)
 
 
@@ -127,14 +129,18 @@ def _session(connections: int) -> aiohttp.ClientSession:
     )
 
 
-async def _closed_loop(window: Window, send: Send) -> Samples:
-    """``window.users`` clients calling ``send`` until the window ends; the timed samples."""
+async def _closed_loop(window: Window, send: Send) -> tuple[Samples, int]:
+    """``window.users`` clients calling ``send`` until the window ends; the timed samples,
+    and how many requests were sent in all (warm-up included)."""
     samples = Samples()
+    sent_in_all = 0
     measure_from = time.perf_counter() + window.warmup
     deadline = measure_from + window.seconds
 
     async def client(session: aiohttp.ClientSession) -> None:
+        nonlocal sent_in_all
         while (sent := time.perf_counter()) < deadline:
+            sent_in_all += 1
             try:
                 answered = await send(session)
             except (aiohttp.ClientError, TimeoutError, ValueError, KeyError):
@@ -145,7 +151,7 @@ async def _closed_loop(window: Window, send: Send) -> Samples:
 
     async with _session(window.users) as session:
         await asyncio.gather(*(client(session) for _ in range(window.users)))
-    return samples
+    return samples, sent_in_all
 
 
 async def _deliveries(
@@ -168,7 +174,7 @@ async def _deliveries(
         load.acked.append(Acked(delivery, str(ack["review_id"])))
         return True
 
-    load.samples = await _closed_loop(window, send)
+    load.samples, load.sent = await _closed_loop(window, send)
     return load
 
 
@@ -180,7 +186,7 @@ def delivery_load(
     return asyncio.run(_deliveries(url, secret, template, token, window))
 
 
-async def _floor(url: str, window: Window) -> Samples:
+async def _floor(url: str, window: Window) -> tuple[Samples, int]:
     async def send(session: aiohttp.ClientSession) -> bool:
         async with session.get(f"{url}/healthz") as answer:
             await answer.read()
@@ -189,6 +195,7 @@ async def _floor(url: str, window: Window) -> Samples:
     return await _closed_loop(window, send)
 
 
-def floor_load(url: str, window: Window) -> Samples:
-    """``GET /healthz`` on ``url`` for the window: the server's floor under the same load."""
+def floor_load(url: str, window: Window) -> tuple[Samples, int]:
+    """``GET /healthz`` on ``url`` for the window: the server's floor under the same load;
+    the timed samples, and how many requests were sent in all."""
     return asyncio.run(_floor(url, window))

@@ -51,10 +51,14 @@ class AckRow:
     p99_ms: float
     max_ms: float
     errors: int
+    cpu_ms: float | None = None
+    """The server's CPU milliseconds per request, over the whole load."""
 
 
-def summarize(endpoint: str, samples: Samples, seconds: float) -> AckRow:
-    """The row of ``samples`` taken over ``seconds``."""
+def summarize(
+    endpoint: str, samples: Samples, seconds: float, *, cpu_ms: float | None = None
+) -> AckRow:
+    """The row of ``samples`` taken over ``seconds`` (``cpu_ms``: see :class:`AckRow`)."""
     latencies = samples.latencies_ms
     return AckRow(
         endpoint=endpoint,
@@ -65,6 +69,7 @@ def summarize(endpoint: str, samples: Samples, seconds: float) -> AckRow:
         p99_ms=percentile(latencies, 0.99),
         max_ms=max(latencies, default=0.0),
         errors=samples.errors,
+        cpu_ms=cpu_ms,
     )
 
 
@@ -73,11 +78,12 @@ def render_acks(rows: list[AckRow], *, floor: AckRow, title: str) -> Table:
     table = results_table(
         title=title,
         caption="a closed loop, no pause; errors: any other answer than 202 queued / 200, "
-        "or none in 10 s; ratios: against GET /healthz of the same server",
+        "or none in 10 s; CPU: the API process's, per request of the whole load; ratios: "
+        "against GET /healthz of the same server",
         label="endpoint",
         columns=(
             "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors",
-            "p99 vs floor", "req/s vs floor",
+            "CPU ms/req", "p99 vs floor", "req/s vs floor",
         ),
     )  # fmt: skip
     for row in rows:
@@ -90,6 +96,7 @@ def render_acks(rows: list[AckRow], *, floor: AckRow, title: str) -> Table:
             f"{row.p99_ms:.2f}",
             f"{row.max_ms:.2f}",
             str(row.errors),
+            "—" if row.cpu_ms is None else f"{row.cpu_ms:.2f}",
             ratio(row.p99_ms, floor.p99_ms),
             ratio(row.rps, floor.rps),
         )

@@ -110,11 +110,11 @@ class ReviewRig:
             "BACKBONE_REVIEW_DATA_DIR": str(self.starter.tmp / "review"),
         }
 
-    def api(self) -> str:
-        """Start ``backbone serve review`` on a free port; its URL once ready."""
+    def api(self) -> tuple[str, Child]:
+        """Start ``backbone serve review`` on a free port; its URL and process once ready."""
         port = find_free_port()
-        self.starter.serve("review", port, **self._env())
-        return f"http://127.0.0.1:{port}"
+        child = self.starter.serve("review", port, **self._env())
+        return f"http://127.0.0.1:{port}", child
 
     def worker(self) -> Child:
         """Start ``backbone worker review`` with ``workers`` processes (not waiting)."""

@@ -44,8 +44,8 @@ def _cells(text: str) -> dict[str, list[str]]:
 
 def _acks(p99: float = 12.0, errors: int = 0) -> list[AckRow]:
     return [
-        AckRow("POST /webhooks/github", 5000, 500.0, 4.0, 8.0, p99, p99 + 5, errors),
-        AckRow("GET /healthz (the floor)", 20000, 2000.0, 1.0, 2.0, 3.0, 4.0, 0),
+        AckRow("POST /webhooks/github", 5000, 500.0, 4.0, 8.0, p99, p99 + 5, errors, 1.5),
+        AckRow("GET /healthz (the floor)", 20000, 2000.0, 1.0, 2.0, 3.0, 4.0, 0, 0.25),
     ]
 
 
@@ -72,17 +72,20 @@ def test_summarize_gives_the_percentiles_and_the_rate() -> None:
     samples = Samples([float(n) for n in range(1, 101)], errors=2)
     row = summarize("e", samples, 4.0)
     assert row == AckRow("e", 100, 25.0, 50.0, 95.0, 99.0, 100.0, 2)
-    assert summarize("e", Samples(), 0.0).rps == 0.0
+    assert summarize("e", Samples(), 0.0, cpu_ms=0.5) == AckRow("e", 0, 0.0, 0, 0, 0, 0, 0, 0.5)
 
 
 def test_render_acks_puts_each_row_against_the_floor() -> None:
-    """Every column of both rows, and the ratios of p99 and req/s to the floor's."""
+    """Every column of both rows, and the ratios of p99 and req/s to the floor's; no CPU
+    figure is a dash."""
     rows = _acks()
     cells = _cells(_text(render_acks(rows, floor=rows[1], title="t")))
     assert cells["POST /webhooks/github"] == [
-        "5,000", "500", "4.00", "8.00", "12.00", "17.00", "0", "4.00x", "0.25x",
+        "5,000", "500", "4.00", "8.00", "12.00", "17.00", "0", "1.50", "4.00x", "0.25x",
     ]  # fmt: skip
-    assert cells["GET /healthz (the floor)"][-2:] == ["1.00x", "1.00x"]
+    assert cells["GET /healthz (the floor)"][-3:] == ["0.25", "1.00x", "1.00x"]
+    unmeasured = AckRow("e", 1, 1.0, 1.0, 1.0, 1.0, 1.0, 0)
+    assert _cells(_text(render_acks([unmeasured], floor=rows[1], title="t")))["e"][7] == "—"
 
 
 def test_render_ledger_says_how_many_were_lost() -> None:
