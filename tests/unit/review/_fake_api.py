@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from backbone.review.github._errors import GitHubNotFound
 from backbone.review.github._models import (
     InlineComment,
     IssueComment,
@@ -23,12 +24,9 @@ HEAD = "a" * 40
 BASE = "b" * 40
 
 
-class GitHubNotFound(Exception):
-    """What the real client raises for a 404 (matched by name, with its status)."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(f"404 Not Found: {what}")
-        self.status = 404
+def not_found(what: str) -> GitHubNotFound:
+    """What the real client raises for a 404."""
+    return GitHubNotFound(f"404 Not Found: {what}", status=404)
 
 
 def patch(base: str | None, head: str | None) -> str:
@@ -103,7 +101,7 @@ class FakeGitHub:
         self.calls.append("file_text")
         self.reads.append((path, ref))
         if repo != self.pr.repo or ref != self.pr.head_sha or path not in self.contents:
-            raise GitHubNotFound(f"{repo.full_name}/{path}@{ref}")
+            raise not_found(f"{repo.full_name}/{path}@{ref}")
         return self.contents[path]
 
     async def find_comment(self, repo: RepoRef, number: int, *, marker: str) -> IssueComment | None:
