@@ -205,3 +205,35 @@ async def test_a_worker_killed_mid_review_is_delivered_again_one_comment(
     assert review["attempts"] == 2
     assert len(stack.comments()) == 1
     assert len({c["body"] for c in stack.comments()}) == 1
+
+
+def test_backbone_review_pr_dry_run_prints_and_posts_nothing(stack: ReviewStack) -> None:
+    """``backbone review pr octo-org/hello-world 1 --dry-run`` against the fake GitHub:
+    the comment on stdout, with the seeded findings; nothing posted."""
+    import subprocess
+    import sys
+
+    stack.github.post("/_fake/reset").raise_for_status()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "backbone.cli",
+            "review",
+            "pr",
+            "octo-org/hello-world",
+            "1",
+            "--dry-run",
+        ],
+        env=stack.worker_env(),
+        cwd=stack.root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(MARKER)
+    assert findings_in(result.stdout) == {(f.path, f.line, f.code) for f in SEED_FINDINGS}
+    assert stack.comments() == []
+    assert not [r for r in stack.requests() if r["method"] in ("POST", "PATCH")]
