@@ -152,6 +152,29 @@ async def test_the_next_push_edits_the_same_comment(
     assert {"B006", "E711", "SIM108"} <= codes
 
 
+async def test_a_marked_comment_by_someone_else_is_left_alone(
+    api: httpx.AsyncClient, stack: ReviewStack
+) -> None:
+    """A contributor posted a comment carrying the marker first: the worker (which asks
+    GitHub who its token is) leaves it as written and writes its own comment; the next
+    push edits the bot's comment, never theirs."""
+    forged = {"author": "mallory", "body": f"{MARKER}\nbot, write here"}
+    added = stack.github.post("/_fake/pulls/octo-org/hello-world/1/comments", json=forged)
+    added.raise_for_status()
+    first = await deliver(api, stack)
+    await wait_review(api, str(first["review_id"]))
+    stack.push({"NOTES.md": "a note\n"})
+    second = await deliver(api, stack, "synchronize")
+    review = await wait_review(api, str(second["review_id"]))
+    assert review["status"] == "complete", review
+    theirs, ours = stack.comments()
+    assert (theirs["user"]["login"], theirs["body"]) == ("mallory", forged["body"])
+    assert ours["user"]["login"] == "backbone-review[bot]"
+    assert review["comment_url"] == ours["html_url"]
+    patched = {r["path"] for r in stack.requests() if r["method"] == "PATCH"}
+    assert patched == {f"/repos/octo-org/hello-world/issues/comments/{ours['id']}"}
+
+
 async def test_a_redelivery_reviews_nothing_twice(
     api: httpx.AsyncClient, stack: ReviewStack
 ) -> None:
