@@ -244,7 +244,7 @@ def _automation_done(up: Up) -> None:
     assert report["title"] == "Report for user 123"
 
 
-DEVELOPMENT_WEBHOOK_SECRET = "development-only-webhook-secret-change-me"  # noqa: S105
+DEVELOPMENT_WEBHOOK_SECRET = "development-only-webhook-secret-change-me"
 FAKE_TOKEN = {"Authorization": "Bearer fake-github-token"}
 
 

@@ -158,10 +158,10 @@ class _Stack:
             argv = [sys.executable, "-m", "backbone.cli", "serve", spec.name,
                     "--host", self.options.host, "--port", str(port)]  # fmt: skip
         self.out.print(f"starting {spec.name}" + (f" on port {port}" if port else ""))
-        if spec.name == "review-worker" and "github" in self.service_urls:
-            env = self._child_env()
-            if env.get("BACKBONE_REVIEW_GITHUB_TOKEN") == FAKE_GITHUB_TOKEN:
-                where = env.get("BACKBONE_REVIEW_GITHUB_API_URL")
+        if spec.name == "review-worker":
+            fake = fake_github_env(self.env, self.service_urls.get("github"))
+            if fake:
+                where = fake["BACKBONE_REVIEW_GITHUB_API_URL"]
                 self.out.print(f"  no GitHub credentials: reviews go to the fake GitHub at {where}")
         with self.guard.deferred():
             child = spawn(spec.name, argv, log_file=log_file, env=self._child_env())
@@ -191,17 +191,24 @@ class _Stack:
         env.setdefault(
             "BACKBONE_REVIEW_DATA_DIR", str((self.options.data_dir / "review").absolute())
         )
-        fake_github = self.service_urls.get("github")
-        if fake_github and not any(env.get(name) for name in GITHUB_CREDENTIALS):
-            # No GitHub credentials: the review service reviews the fake GitHub.
-            env.setdefault("BACKBONE_REVIEW_GITHUB_API_URL", fake_github)
-            env["BACKBONE_REVIEW_GITHUB_TOKEN"] = FAKE_GITHUB_TOKEN
+        env.update(fake_github_env(env, self.service_urls.get("github")))
         return env
 
 
 GITHUB_CREDENTIALS = ("BACKBONE_REVIEW_GITHUB_TOKEN", "BACKBONE_REVIEW_GITHUB_APP_ID")
 FAKE_GITHUB_TOKEN = "fake-github-token"  # noqa: S105 - the fake GitHub's own, not a secret
 """The token the fake GitHub accepts by default (``backbone.mocks.github``)."""
+
+
+def fake_github_env(env: Mapping[str, str], fake_github: str | None) -> dict[str, str]:
+    """Where the review service finds GitHub: with no GitHub credentials in ``env`` and the
+    fake GitHub running at ``fake_github``, the fake (its URL, its token); else nothing."""
+    if not fake_github or any(env.get(name) for name in GITHUB_CREDENTIALS):
+        return {}
+    return {
+        "BACKBONE_REVIEW_GITHUB_API_URL": env.get("BACKBONE_REVIEW_GITHUB_API_URL", fake_github),
+        "BACKBONE_REVIEW_GITHUB_TOKEN": FAKE_GITHUB_TOKEN,
+    }
 
 
 def external_urls() -> dict[str, str | None]:

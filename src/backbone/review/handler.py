@@ -2,10 +2,10 @@
 let the reviewer explain it, post the one comment. :func:`review_pull_request` is the
 whole of it, shared with ``backbone review pr``.
 
-A worker thread has no event loop; the GitHub client is async. One blocking portal
-(anyio: an event loop in a thread of its own) serves a whole review: the fetch, every
-``read_file`` the agent asks for from inside CrewAI's synchronous loop, and the publish
-all go through it, on one client.
+A worker thread has no event loop, and the GitHub client is async: a review runs one
+event loop (``asyncio.run``) for its GitHub calls, and the crew, which is synchronous
+and refuses a running loop, in a thread of its own (``asyncio.to_thread``); the files
+the agent reads through its tool are fetched on the review's loop.
 
 Delivered again (a worker killed mid-review), a review runs again from the start: the
 comment is found by its marker and edited, so there is still one.
@@ -13,24 +13,19 @@ comment is found by its marker and edited, so there is still one.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from anyio.from_thread import start_blocking_portal
-
 from backbone.agents import AgentSettings
 from backbone.jobs import JobContext, JobHandler
 from backbone.review.config import ReviewSettings
 from backbone.review.github import GitHubClient, RepoRef
-from backbone.review.reviewer import (
-    Published,
-    ReviewReport,
-    build_review,
-    fetch_snapshot,
-    publish_review,
-)
+from backbone.review.report import ReviewReport
+from backbone.review.reviewer import Published, build_review, publish_review
+from backbone.review.snapshot import fetch_snapshot, file_reader
 
 __all__ = ["ReviewHandler", "ReviewRun", "review_pull_request"]
 
@@ -54,6 +49,34 @@ def _secrets(settings: ReviewSettings) -> list[str]:
     return [value.get_secret_value() for value in values if value is not None]
 
 
+async def _review(
+    settings: ReviewSettings,
+    agents: AgentSettings,
+    repo: RepoRef,
+    number: int,
+    *,
+    head: str | None,
+    post: bool,
+    checkpoint: Callable[[int], None],
+) -> ReviewRun:
+    async with GitHubClient.from_settings(settings) as github:
+        pull = await github.pull_request(repo, number)
+        if pull.state != "open" or (head is not None and pull.head_sha != head):
+            why = "closed" if pull.state != "open" else f"at {pull.head_sha} now"
+            return ReviewRun(None, skipped=f"the pull request is {why}; nothing posted")
+        snapshot = await fetch_snapshot(github, repo, number, settings=settings)
+        checkpoint(30)
+        read = file_reader(github, snapshot, loop=asyncio.get_running_loop())
+        report = await asyncio.to_thread(
+            build_review, snapshot, agents=agents, read_file=read, secrets=_secrets(settings)
+        )
+        checkpoint(80)  # a review superseded meanwhile stops here, before it posts
+        if not post:
+            return ReviewRun(report)
+        published = await publish_review(github, report, settings=settings)
+    return ReviewRun(report, published)
+
+
 def review_pull_request(
     settings: ReviewSettings,
     agents: AgentSettings,
@@ -68,29 +91,9 @@ def review_pull_request(
     that moved on or closed is left alone) and post the comment unless ``post`` is
     False. ``checkpoint(percent)`` is called between the steps; what it raises (a
     cancelled job) stops the review before it posts. Blocking: not for an event loop."""
-    with (
-        start_blocking_portal() as portal,
-        portal.wrap_async_context_manager(GitHubClient.from_settings(settings)) as github,
-    ):
-        pull = portal.call(github.pull_request, repo, number)
-        if pull.state != "open" or (head is not None and pull.head_sha != head):
-            why = "closed" if pull.state != "open" else f"at {pull.head_sha} now"
-            return ReviewRun(None, skipped=f"the pull request is {why}; nothing posted")
-        snapshot = portal.call(lambda: fetch_snapshot(github, repo, number, settings=settings))
-        checkpoint(30)
-        sha = snapshot.pr.head_sha
-
-        def read_file(path: str) -> str:
-            return portal.call(lambda: github.file_text(repo, path, ref=sha))
-
-        report = build_review(
-            snapshot, agents=agents, read_file=read_file, secrets=_secrets(settings)
-        )
-        checkpoint(80)
-        if not post:
-            return ReviewRun(report)
-        published = portal.call(lambda: publish_review(github, report, settings=settings))
-    return ReviewRun(report, published)
+    return asyncio.run(
+        _review(settings, agents, repo, number, head=head, post=post, checkpoint=checkpoint)
+    )
 
 
 class ReviewHandler(JobHandler):

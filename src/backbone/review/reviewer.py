@@ -10,7 +10,7 @@
    becomes the "Reviewer notes". The findings are ruff's either way: nothing the model
    writes removes or changes one.
 3. :func:`publish_review` (async): the one marked comment, created or edited, and a
-   review with event COMMENT and inline comments (capped) when enabled.
+   review with event COMMENT and inline comments (capped) when enabled, one per head.
 """
 
 from __future__ import annotations
@@ -250,10 +250,17 @@ def build_review(
     return dataclasses.replace(report, comment=redact(render_comment(report)))
 
 
+def _review_marker(head_sha: str) -> str:
+    """The inline review's hidden first line: one review per head, however often the
+    review is delivered (a worker killed after posting it leaves its job to run again)."""
+    return f"<!-- backbone-review:{head_sha} -->"
+
+
 def _review_body(report: ReviewReport, comment_url: str, inline: int) -> str:
     count = len(report.findings)
     plural = "finding" if count == 1 else "findings"
     return (
+        f"{_review_marker(report.head_sha)}\n"
         f"backbone review: {count} ruff {plural} on the changed lines of this commit, "
         f"{inline} shown inline. The summary: {comment_url}"
     )
@@ -262,7 +269,8 @@ def _review_body(report: ReviewReport, comment_url: str, inline: int) -> str:
 async def publish_review(
     github: GitHubApi, report: ReviewReport, *, settings: ReviewSettings
 ) -> Published:
-    """Create or edit the one marked comment; post the inline review when enabled."""
+    """Create or edit the one marked comment; post the inline review when enabled, once
+    per head (its body's hidden marker names the head)."""
     repo, number = report.pr.repo, report.pr.number
     body = report.comment or render_comment(report)
     comment = await github.upsert_comment(repo, number, marker=MARKER, body=body)
@@ -276,6 +284,7 @@ async def publish_review(
                 commit_id=report.head_sha,
                 body=_review_body(report, comment.html_url, len(inline)),
                 comments=inline,
+                marker=_review_marker(report.head_sha),
             )
             review_url = review.html_url
     logger.info(

@@ -21,6 +21,7 @@ from types import MappingProxyType
 from backbone.review._paths import UnsafePath, check_path
 from backbone.review.config import ReviewSettings
 from backbone.review.diff import changed_lines
+from backbone.review.github._errors import GitHubFileTooLarge, GitHubNotFound
 from backbone.review.github._models import PullFile, PullRequest, RepoRef
 from backbone.review.github._protocol import GitHubApi
 from backbone.review.lint import CONFIG_NAMES, is_python
@@ -55,19 +56,9 @@ class Snapshot:
         return self.pr.head_sha
 
 
-def _kind(exc: BaseException, name: str) -> bool:
-    # The GitHub client's exceptions are matched by name, so this module depends on the
-    # GitHubApi protocol only (a fake raises its own classes with the same names).
-    return any(cls.__name__ == name for cls in type(exc).__mro__)
-
-
 def _missing(exc: BaseException) -> bool:
-    """A 404, or no file at the path: GitHubNotFound, FileNotFoundError, status 404."""
-    return (
-        isinstance(exc, FileNotFoundError)
-        or _kind(exc, "GitHubNotFound")
-        or getattr(exc, "status", None) == 404
-    )
+    """No file at the path: GitHubNotFound (the client's 404), or FileNotFoundError."""
+    return isinstance(exc, FileNotFoundError | GitHubNotFound)
 
 
 @dataclass
@@ -148,7 +139,7 @@ async def _read_all(
     for path, answer in zip(paths, answers, strict=True):
         if isinstance(answer, Exception) and _missing(answer):
             read.missing.append(path)
-        elif isinstance(answer, Exception) and _kind(answer, "GitHubFileTooLarge"):
+        elif isinstance(answer, GitHubFileTooLarge):
             read.too_large.append(path)
         elif isinstance(answer, BaseException):
             raise answer

@@ -17,6 +17,7 @@ from backbone.cli import app
 from backbone.cli._services import INFRASTRUCTURE, SERVICES
 from backbone.core.server import LimitedHttpToolsProtocol
 from backbone.reports.migrations import VERSIONS as REPORT_VERSIONS
+from backbone.review.migrations import VERSIONS as REVIEW_VERSIONS
 from tests import _local as local
 
 
@@ -168,7 +169,8 @@ def test_migrate_upgrades_the_configured_database(
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@db.example/app")
     result = runner.invoke(app, ["migrate"])
     assert result.exit_code == 0, result.output
-    assert seen == [("postgresql://u@db.example/app", [ASSISTANT_VERSIONS, REPORT_VERSIONS])]
+    expected = [ASSISTANT_VERSIONS, REPORT_VERSIONS, REVIEW_VERSIONS]
+    assert seen == [("postgresql://u@db.example/app", expected)]
 
 
 def test_migrate_without_a_database_is_a_clear_error(

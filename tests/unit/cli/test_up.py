@@ -32,3 +32,17 @@ def test_external_urls_come_from_the_settings(
         "redis": "redis://cache:6379/0",
         "postgres": "postgresql://u:p@db/app",
     }
+
+
+def test_without_github_credentials_the_review_goes_to_the_fake() -> None:
+    """No token and no App: the fake GitHub's URL and token; with either, nothing changes."""
+    from backbone.cli._up import FAKE_GITHUB_TOKEN, fake_github_env
+
+    fake = "http://127.0.0.1:9004"
+    assert fake_github_env({}, fake) == {
+        "BACKBONE_REVIEW_GITHUB_API_URL": fake,
+        "BACKBONE_REVIEW_GITHUB_TOKEN": FAKE_GITHUB_TOKEN,
+    }
+    assert fake_github_env({"BACKBONE_REVIEW_GITHUB_TOKEN": "github_pat_x"}, fake) == {}
+    assert fake_github_env({"BACKBONE_REVIEW_GITHUB_APP_ID": "12"}, fake) == {}
+    assert fake_github_env({}, None) == {}

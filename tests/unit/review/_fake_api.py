@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from backbone.review.github._errors import GitHubNotFound
 from backbone.review.github._models import (
     InlineComment,
     IssueComment,
@@ -23,12 +24,9 @@ HEAD = "a" * 40
 BASE = "b" * 40
 
 
-class GitHubNotFound(Exception):
-    """What the real client raises for a 404 (matched by name, with its status)."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(f"404 Not Found: {what}")
-        self.status = 404
+def not_found(what: str) -> GitHubNotFound:
+    """What the real client raises for a 404."""
+    return GitHubNotFound(f"404 Not Found: {what}", status=404)
 
 
 def patch(base: str | None, head: str | None) -> str:
@@ -87,6 +85,8 @@ class FakeGitHub:
     comments: list[IssueComment] = field(default_factory=list)
     edits: list[int] = field(default_factory=list)
     reviews: list[dict[str, Any]] = field(default_factory=list)
+    login: str = "backbone-bot"
+    """The account the fake's client writes as; others' comments are never its own."""
 
     async def pull_request(self, repo: RepoRef, number: int) -> PullRequest:
         self.calls.append("pull_request")
@@ -103,12 +103,15 @@ class FakeGitHub:
         self.calls.append("file_text")
         self.reads.append((path, ref))
         if repo != self.pr.repo or ref != self.pr.head_sha or path not in self.contents:
-            raise GitHubNotFound(f"{repo.full_name}/{path}@{ref}")
+            raise not_found(f"{repo.full_name}/{path}@{ref}")
         return self.contents[path]
 
     async def find_comment(self, repo: RepoRef, number: int, *, marker: str) -> IssueComment | None:
         self.calls.append("find_comment")
-        return next((c for c in self.comments if marker in c.body), None)
+        return next((c for c in self.comments if self._own(c, marker)), None)
+
+    def _own(self, comment: IssueComment, marker: str) -> bool:
+        return marker in comment.body and comment.author == self.login
 
     async def upsert_comment(
         self, repo: RepoRef, number: int, *, marker: str, body: str
@@ -116,14 +119,14 @@ class FakeGitHub:
         self.calls.append("upsert_comment")
         assert body.startswith(marker)
         for index, existing in enumerate(self.comments):
-            if marker in existing.body:
+            if self._own(existing, marker):
                 edited = IssueComment(existing.id, body, existing.html_url, existing.author)
                 self.comments[index] = edited
                 self.edits.append(existing.id)
                 return edited
         number_of = len(self.comments) + 1
         url = f"{self.pr.html_url}#issuecomment-{number_of}"
-        created = IssueComment(number_of, body, url, "backbone-bot")
+        created = IssueComment(number_of, body, url, self.login)
         self.comments.append(created)
         return created
 
@@ -135,13 +138,20 @@ class FakeGitHub:
         commit_id: str,
         body: str,
         comments: Sequence[InlineComment],
+        marker: str | None = None,
     ) -> PostedReview:
         self.calls.append("create_review")
+        assert marker is None or marker in body
+        for review_id, posted in enumerate(self.reviews, start=1):
+            if marker is not None and posted["commit_id"] == commit_id and marker in posted["body"]:
+                return self._posted(review_id)
         # The protocol has no event parameter: the real client always sends COMMENT.
         self.reviews.append(
             {"event": "COMMENT", "commit_id": commit_id, "body": body, "comments": list(comments)}
         )
-        review_id = len(self.reviews)
+        return self._posted(len(self.reviews))
+
+    def _posted(self, review_id: int) -> PostedReview:
         return PostedReview(review_id, f"{self.pr.html_url}#pullrequestreview-{review_id}")
 
     def new_head(

@@ -24,6 +24,9 @@ TOKEN = "ghp_" + "Sup3rS3cretT0ken" * 2
 HEAD = "a" * 40
 BASE = "b" * 40
 
+LOGIN = "backbone[bot]"
+"""Who the stub says the token belongs to (``GET /user``), and writes as."""
+
 NOW = 1_700_000_000.0
 """The wall clock the tests' clients see (epoch seconds)."""
 
@@ -85,16 +88,31 @@ class GitHubStub:
             if method is None or r.method == method
         ]
 
-    def add_comment(self, body: str, login: str = "backbone[bot]") -> dict[str, Any]:
+    def add_comment(self, body: str, login: str | None = LOGIN) -> dict[str, Any]:
+        """A comment by ``login`` (None: a deleted account, ``user: null``)."""
         comment_id = next(self._ids)
         comment = {
             "id": comment_id,
             "body": body,
             "html_url": f"https://github.example/o/r/pull/1#issuecomment-{comment_id}",
-            "user": {"login": login, "type": "Bot"},
+            "user": None if login is None else {"login": login, "type": "Bot"},
         }
         self.comments.append(comment)
         return comment
+
+    def add_review(self, body: str, commit_id: str, login: str = LOGIN) -> dict[str, Any]:
+        """A review by ``login`` on ``commit_id``."""
+        review_id = next(self._ids)
+        review = {
+            "id": review_id,
+            "body": body,
+            "commit_id": commit_id,
+            "state": "COMMENTED",
+            "html_url": f"https://github.example/o/r/pull/1#pullrequestreview-{review_id}",
+            "user": {"login": login, "type": "Bot"},
+        }
+        self.reviews.append(review)
+        return review
 
     def add_file(self, path: str, data: bytes, *, inline: bool = True) -> None:
         """A file at ``path``: base64 in the JSON, or ``encoding: none`` and raw only."""
@@ -128,6 +146,7 @@ class GitHubStub:
     def _route(self, request: httpx.Request, path: str) -> httpx.Response:
         repo = r"/repos/[^/]+/[^/]+"
         routes: list[tuple[str, str, Callable[[httpx.Request, re.Match[str]], httpx.Response]]] = [
+            ("GET", "/user", lambda r, m: json_response(200, {"login": LOGIN, "type": "Bot"})),
             ("GET", rf"{repo}/pulls/\d+", self._pull),
             ("GET", rf"{repo}/pulls/\d+/files", lambda r, m: self._page(r, self.files)),
             ("GET", rf"{repo}/issues/\d+/comments", lambda r, m: self._page(r, self.comments)),
@@ -183,16 +202,8 @@ class GitHubStub:
 
     def _create_review(self, request: httpx.Request, match: re.Match[str]) -> httpx.Response:
         payload = httpx.Response(200, content=request.content).json()
-        review_id = next(self._ids)
-        review = {
-            "id": review_id,
-            "body": payload["body"],
-            "commit_id": payload["commit_id"],
-            "state": "COMMENTED",
-            "html_url": f"https://github.example/o/r/pull/1#pullrequestreview-{review_id}",
-            "sent": payload,
-        }
-        self.reviews.append(review)
+        review = self.add_review(payload["body"], payload["commit_id"])
+        review["sent"] = payload
         return json_response(200, review)
 
     def _content(self, request: httpx.Request, match: re.Match[str]) -> httpx.Response:

@@ -42,6 +42,8 @@ REPO = RepoRef("octo-org", "hello-world")
 OTHER = RepoRef("octo-org", "other")
 START = 1_700_000_000.0
 INSTALLATION_TOKEN = "ghs_" + "1nstallat10nT0ken" * 2
+APP_SLUG = "backbone-review"
+MARKER = "<!-- backbone-review -->"
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +97,10 @@ class AppGitHub(GitHubStub):
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path.removeprefix(PREFIX)
+        if path == "/app":
+            self.requests.append(request)
+            self.verify(request)
+            return json_response(200, {"id": APP_ID, "slug": APP_SLUG, "name": "Backbone"})
         if path.endswith("/installation"):
             self.requests.append(request)
             self.verify(request)
@@ -225,6 +231,28 @@ async def test_a_token_refused_early_is_replaced_once(
     with pytest.raises(GitHubAuthError):
         await client.pull_request(REPO, 7)
     assert github.minted == 3
+
+
+async def test_an_app_edits_the_comment_of_its_bot_only(
+    client: GitHubClient, github: AppGitHub
+) -> None:
+    """An App learns who it is once from ``GET /app`` with its JWT (never ``GET /user``,
+    which refuses an installation token): its comments are by ``{slug}[bot]``; a marked
+    comment by anyone else is left alone."""
+    github.add_comment(f"{MARKER}\nforged", login="mallory")
+    own = github.add_comment(f"{MARKER}\nold", login=f"{APP_SLUG}[bot]")
+    for text in ("new", "newer"):
+        await client.upsert_comment(REPO, 7, marker=MARKER, body=f"{MARKER}\n{text}")
+    assert [c["body"] for c in github.comments] == [f"{MARKER}\nforged", f"{MARKER}\nnewer"]
+    assert (
+        github.calls("PATCH")
+        == [f"PATCH /repos/octo-org/hello-world/issues/comments/{own['id']}"] * 2
+    )
+    assert github.calls().count("GET /app") == 1
+    assert "GET /user" not in github.calls()
+    assert await client.own_login() == f"{APP_SLUG}[bot]"
+    [asked] = [r for r in github.requests if r.url.path == f"{PREFIX}/app"]
+    assert github.verify(asked)["iss"] == str(APP_ID)  # signed as the App, not a token
 
 
 async def test_an_app_not_installed_on_the_repo_is_not_found(

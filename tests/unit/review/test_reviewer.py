@@ -293,6 +293,33 @@ def test_inline_review_is_a_comment_on_changed_lines_capped() -> None:
     assert published.findings == 4
 
 
+def test_a_review_published_again_for_its_head_is_not_posted_twice() -> None:
+    """The review delivered again (its worker killed after the inline review was
+    posted): the review's hidden marker names the head, so the same review is found and
+    none is posted again; one comment."""
+    github = fake({"pkg/mod.py": (BASE_MODULE, HEAD_MODULE)})
+    report = review(github)
+    first = asyncio.run(publish_review(github, report, settings=settings()))
+    again = asyncio.run(publish_review(github, report, settings=settings()))
+    (posted,) = github.reviews
+    assert posted["body"].startswith(f"<!-- backbone-review:{HEAD} -->\n")
+    assert again.review_url == first.review_url
+    assert len(github.comments) == 1
+
+
+def test_a_new_head_gets_a_new_inline_review() -> None:
+    """A push: the new head's review is posted next to the old head's."""
+    github = fake({"pkg/mod.py": (BASE_MODULE, HEAD_MODULE)})
+    first = asyncio.run(publish_review(github, review(github), settings=settings()))
+    fixed = HEAD_MODULE.replace("import os\n", "")
+    new_head = "c" * 40
+    github.new_head(new_head, {"pkg/mod.py": fixed}, [pull_file("pkg/mod.py", BASE_MODULE, fixed)])
+    second = asyncio.run(publish_review(github, review(github), settings=settings()))
+    assert [r["commit_id"] for r in github.reviews] == [HEAD, new_head]
+    assert f"<!-- backbone-review:{new_head} -->" in github.reviews[1]["body"]
+    assert second.review_url != first.review_url
+
+
 def test_no_inline_review_when_disabled_or_clean() -> None:
     """inline_comments off, or no findings: the comment only."""
     github = fake({"pkg/mod.py": (BASE_MODULE, HEAD_MODULE)})

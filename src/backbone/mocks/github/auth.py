@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -75,13 +75,20 @@ class InstallationTokens:
         return expires_at is not None and self.clock.now() < expires_at
 
 
-def check_token(authorization: str | None, *, token: str, tokens: InstallationTokens) -> None:
-    """Accept the configured token or a live installation token; else GitHub's 401."""
+Holder = Literal["user", "installation"]
+"""Whose credential it is: the account's (the configured token) or the App installation's."""
+
+
+def check_token(authorization: str | None, *, token: str, tokens: InstallationTokens) -> Holder:
+    """Accept the configured token or a live installation token, saying which; else
+    GitHub's 401."""
     credential = presented_token(authorization)
     if credential is None:
         raise requires_authentication()
-    if hmac.compare_digest(credential.encode(), token.encode()) or tokens.valid(credential):
-        return
+    if hmac.compare_digest(credential.encode(), token.encode()):
+        return "user"
+    if tokens.valid(credential):
+        return "installation"
     raise bad_credentials()
 
 

@@ -42,6 +42,17 @@ async def require_token(request: Request, store: StoreDep, settings: SettingsDep
     )
 
 
+async def get_author(request: Request, store: StoreDep, settings: SettingsDep) -> str:
+    """Who a write by this request is authored by: the account for the configured token,
+    ``{slug}[bot]`` for an installation token (GitHub's 401 for anything else)."""
+    holder = check_token(
+        request.headers.get("authorization"),
+        token=settings.token.get_secret_value(),
+        tokens=store.tokens,
+    )
+    return settings.bot_login if holder == "user" else settings.app_login
+
+
 async def require_app_jwt(
     request: Request, store: StoreDep, settings: SettingsDep
 ) -> dict[str, Any]:
@@ -59,3 +70,5 @@ UrlsDep = Annotated[Urls, Depends(get_urls)]
 TokenAuth = Depends(require_token)
 """For ``dependencies=[TokenAuth]``: the configured token or an installation token."""
 AppJwt = Annotated[dict[str, Any], Depends(require_app_jwt)]
+Author = Annotated[str, Depends(get_author)]
+"""The login a comment or review written by the request is authored by."""

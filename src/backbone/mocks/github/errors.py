@@ -17,13 +17,15 @@ from starlette.responses import JSONResponse, Response
 from backbone.core.http import status_phrase
 
 GITHUB_PREFIXES = ("/repos/", "/app/", "/rate_limit")
-"""The paths that are GitHub's API (authenticated, rate limited, recorded)."""
+"""The paths that are GitHub's API (authenticated, rate limited, recorded)..."""
+GITHUB_PATHS = frozenset({"/app", "/user"})
+"""...and these, matched whole (``/users/...`` is not ``/user``)."""
 DOCS = "https://docs.github.com/rest"
 
 
 def is_github_path(path: str) -> bool:
     """True for a path of GitHub's API (not ``/_fake/``, health, metrics or docs)."""
-    return path.startswith(GITHUB_PREFIXES)
+    return path in GITHUB_PATHS or path.startswith(GITHUB_PREFIXES)
 
 
 class GitHubJSONResponse(JSONResponse):

@@ -23,6 +23,7 @@ TAGS = [
     {"name": "issues"},
     {"name": "repos"},
     {"name": "apps"},
+    {"name": "users"},
     {"name": "fake"},
     {"name": "operations"},
 ]

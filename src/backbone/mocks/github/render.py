@@ -231,7 +231,7 @@ def issue_comment(repo: Repository, comment: IssueComment, urls: Urls) -> Json:
         "issue_url": f"{urls.repo_api(repo)}/issues/{comment.number}",
         "id": comment.id,
         "node_id": node_id("IssueComment", comment.id),
-        "user": user(comment.author, urls, "Bot"),
+        "user": user(comment.author, urls),
         "created_at": timestamp(comment.created_at),
         "updated_at": timestamp(comment.updated_at),
         "author_association": "NONE",
@@ -247,7 +247,7 @@ def review(repo: Repository, record: Review, urls: Urls) -> Json:
     body: Json = {
         "id": record.id,
         "node_id": node_id("PullRequestReview", record.id),
-        "user": user(record.author, urls, "Bot"),
+        "user": user(record.author, urls),
         "body": record.body,
         "state": record.state,
         "html_url": web,
@@ -278,7 +278,7 @@ def review_comment(repo: Repository, comment: ReviewComment, urls: Urls) -> Json
         "original_position": comment.position,
         "commit_id": comment.commit_id,
         "original_commit_id": comment.commit_id,
-        "user": user(comment.author, urls, "Bot"),
+        "user": user(comment.author, urls),
         "body": comment.body,
         "created_at": timestamp(comment.created_at),
         "updated_at": timestamp(comment.created_at),
@@ -293,6 +293,26 @@ def review_comment(repo: Repository, comment: ReviewComment, urls: Urls) -> Json
         "original_line": comment.line,
         "side": comment.side,
         "subject_type": "line",
+    }
+
+
+def github_app(urls: Urls, *, app_id: int, slug: str) -> Json:
+    """``GET /app``: the App a JWT authenticates (its installations write as
+    ``{slug}[bot]``)."""
+    return {
+        "id": app_id,
+        "slug": slug,
+        "node_id": node_id("Integration", app_id),
+        "owner": None,
+        "name": slug,
+        "description": "The fake GitHub's App.",
+        "external_url": f"{urls.web}/apps/{slug}",
+        "html_url": f"{urls.web}/apps/{slug}",
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+        "permissions": INSTALLATION_PERMISSIONS,
+        "events": ["pull_request"],
+        "installations_count": 1,
     }
 
 

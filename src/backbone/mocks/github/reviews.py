@@ -68,7 +68,9 @@ def _place(comment: ReviewCommentBody, changes: dict[str, FileChange]) -> _Place
     return _Placement(comment, side, line, start_side, position, hunk)
 
 
-def _check_review(store: FakeGitHub, repo: Repository, pull: Pull, body: ReviewBody) -> str:
+def _check_review(
+    store: FakeGitHub, repo: Repository, pull: Pull, body: ReviewBody, author: str
+) -> str:
     """The commit the review is on; a 422 for what GitHub refuses before the comments."""
     commit_id = body.commit_id or pull.head_sha
     if commit_id not in pull.heads:
@@ -78,16 +80,20 @@ def _check_review(store: FakeGitHub, repo: Repository, pull: Pull, body: ReviewB
     if body.event == "COMMENT" and not body.body and not body.comments:
         raise unprocessable("Review body or comments are required for a COMMENT review")
     if body.event is None and any(
-        r.state == "PENDING" and r.author == store.bot_login
+        r.state == "PENDING" and r.author == author
         for r in store.reviews_of(repo.full_name, pull.number)
     ):
         raise unprocessable("User can only have one pending review per pull request")
     return commit_id
 
 
-def create_review(store: FakeGitHub, repo: Repository, pull: Pull, body: ReviewBody) -> Review:
-    """Record the review and its inline comments, all or nothing."""
-    commit_id = _check_review(store, repo, pull, body)
+def create_review(
+    store: FakeGitHub, repo: Repository, pull: Pull, body: ReviewBody, *, author: str | None = None
+) -> Review:
+    """Record the review and its inline comments by ``author`` (the bot login by
+    default), all or nothing."""
+    author = author or store.bot_login
+    commit_id = _check_review(store, repo, pull, body, author)
     changes = {change.filename: change for change in store.changes(repo, pull, commit_id)}
     placements = [_place(comment, changes) for comment in body.comments]
     at = store.now()
@@ -99,7 +105,7 @@ def create_review(store: FakeGitHub, repo: Repository, pull: Pull, body: ReviewB
         body=body.body or "",
         state=state,
         commit_id=commit_id,
-        author=store.bot_login,
+        author=author,
         submitted_at=None if state == "PENDING" else at,
     )
     store.reviews[review.id] = review
@@ -118,7 +124,7 @@ def create_review(store: FakeGitHub, repo: Repository, pull: Pull, body: ReviewB
             start_side=placed.start_side,
             position=placed.position,
             diff_hunk=placed.diff_hunk,
-            author=store.bot_login,
+            author=author,
             created_at=at,
         )
         store.review_comments[comment.id] = comment

@@ -66,6 +66,15 @@ class PushSpec(BaseModel):
     )
 
 
+class CommentSpec(BaseModel):
+    """``POST /_fake/pulls/{owner}/{repo}/{number}/comments``: a comment by someone else."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    author: str = Field(pattern=LOGIN_PATTERN, examples=["mallory"])
+    body: str = Field(min_length=1, max_length=MAX_COMMENT_CHARS)
+
+
 class RateLimitSpec(BaseModel):
     """``POST /_fake/rate-limit``: the next ``requests`` GitHub requests are rate limited."""
 

@@ -255,10 +255,13 @@ class FakeGitHub:
     def conversation(self, repo: str, number: int) -> list[IssueComment]:
         return [c for c in self.comments.values() if (c.repo, c.number) == (repo, number)]
 
-    def add_comment(self, repo: Repository, pull: Pull, body: str) -> IssueComment:
+    def add_comment(
+        self, repo: Repository, pull: Pull, body: str, *, author: str | None = None
+    ) -> IssueComment:
+        """A new comment by ``author`` (the bot login by default)."""
         at = self.now()
         comment = IssueComment(
-            self.new_id(), repo.full_name, pull.number, body, self.bot_login, at, at
+            self.new_id(), repo.full_name, pull.number, body, author or self.bot_login, at, at
         )
         self.comments[comment.id] = comment
         return comment

@@ -12,6 +12,10 @@ A GitHub App (GitHub's "Authenticating as a GitHub App installation"):
 
 Concurrent requests wait on one lock while a token is minted: one mint, not one per
 request. Every credential is a :class:`~pydantic.SecretStr` until the header is built.
+
+Who writes: a token's comments are by its account (``GET /user`` → ``login``); an App's
+by its bot, ``{slug}[bot]`` (``GET /app`` with the JWT → ``slug``; ``GET /user`` refuses
+an installation token).
 """
 
 from __future__ import annotations
@@ -20,15 +24,19 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, TypeAdapter
 
+from backbone.review.github._errors import GitHubAuthError
 from backbone.review.github._http import parse
 from backbone.review.github._models import RepoRef
+
+if TYPE_CHECKING:
+    from backbone.review.config import ReviewSettings
 
 __all__ = ["REFRESH_MARGIN", "AppAuth", "AppRequests", "GitHubAuth", "TokenAuth"]
 
@@ -41,7 +49,8 @@ REFRESH_MARGIN = 120.0
 
 
 class AppRequests(Protocol):
-    """What an App needs of the client: a request with a given credential, its JSON back."""
+    """What a credential needs of the client (an App's token, an account's login): a
+    request with a given ``Authorization``, its JSON back."""
 
     async def json(
         self, method: str, url: str, *, authorization: str | None, idempotent: bool = False
@@ -62,6 +71,10 @@ class GitHubAuth(Protocol):
         """Forget the credential of ``repo`` after a 401; True if a new one may work."""
         ...
 
+    async def login(self, api: AppRequests) -> str:
+        """The login GitHub records as the author of what this credential writes."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class TokenAuth:
@@ -74,6 +87,11 @@ class TokenAuth:
 
     def invalidate(self, repo: RepoRef) -> bool:
         return False  # the same token again would be refused again
+
+    async def login(self, api: AppRequests) -> str:
+        authorization = f"Bearer {self.token.get_secret_value()}"
+        data = await api.json("GET", "/user", authorization=authorization)
+        return parse(data, _ACCOUNT, what="GET /user").login
 
 
 class _Installation(BaseModel):
@@ -89,8 +107,22 @@ class _Token(BaseModel):
     expires_at: AwareDatetime
 
 
+class _Account(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    login: str = Field(min_length=1)
+
+
+class _App(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    slug: str = Field(min_length=1)
+
+
 _INSTALLATION = TypeAdapter(_Installation)
 _TOKEN = TypeAdapter(_Token)
+_ACCOUNT = TypeAdapter(_Account)
+_APP = TypeAdapter(_App)
 
 
 class AppAuth:
@@ -120,7 +152,8 @@ class AppAuth:
         return f"AppAuth(app_id={self.app_id})"
 
     def app_jwt(self) -> str:
-        """A JWT that authenticates as the App itself (for the two calls below)."""
+        """A JWT that authenticates as the App itself (for the installation, its token
+        and ``GET /app``)."""
         now = int(self._clock())
         claims = {"iat": now - JWT_BACKDATE, "exp": now + JWT_LIFETIME, "iss": str(self.app_id)}
         return jwt.encode(claims, self._key, algorithm="RS256")
@@ -140,6 +173,10 @@ class AppAuth:
         if installation is not None:
             self._tokens.pop(installation, None)
         return True
+
+    async def login(self, api: AppRequests) -> str:
+        data = await api.json("GET", "/app", authorization=f"Bearer {self.app_jwt()}")
+        return f"{parse(data, _APP, what='GET /app').slug}[bot]"
 
     def _cached(self, repo: RepoRef) -> SecretStr | None:
         installation = self._installations.get(repo)
@@ -162,6 +199,23 @@ class AppAuth:
         token = parse(data, _TOKEN, what=f"POST {url}")
         self._tokens[installation] = token
         return token.token
+
+
+def auth_from_settings(settings: ReviewSettings) -> GitHubAuth | None:
+    """The credential the settings describe (an App wins over a token), or None.
+
+    The App's private key file is read here: GitHubAuthError if it cannot be.
+    """
+    if settings.github_app_id is not None and settings.github_private_key_file is not None:
+        path = settings.github_private_key_file
+        try:
+            pem = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise GitHubAuthError(f"cannot read the GitHub App's private key {path}") from exc
+        return AppAuth(settings.github_app_id, SecretStr(pem))
+    if settings.github_token is not None:
+        return TokenAuth(settings.github_token)
+    return None
 
 
 def _load_key(private_key: SecretStr) -> RSAPrivateKey:

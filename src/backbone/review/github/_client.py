@@ -10,14 +10,17 @@ origin anyway. Redirects are not followed.
 Writes: a POST is never retried blindly. When creating the review comment or a review
 fails in a way that leaves it unknown whether GitHub did it (5xx, a lost connection),
 the client looks for the comment (its marker) or the review (its commit and body) before
-writing again: a retry never makes two.
+writing again: a retry never makes two. A review given a marker is looked for before
+its first POST too: a review delivered again after its worker died posts none twice.
+
+Ownership: anyone can write a marker, and a token that may write can edit anyone's
+comment. So a comment or review is taken for the client's own only when its author is
+the client's account, asked of GitHub once (see :meth:`GitHubClient.own_login`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import logging
 import time
 from collections.abc import AsyncGenerator, Callable, Sequence
@@ -26,11 +29,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import httpx
-from pydantic import SecretStr, TypeAdapter
+from pydantic import TypeAdapter
 
 from backbone.resilience import exponential_delay
 from backbone.review.github import _wire
-from backbone.review.github._auth import AppAuth, GitHubAuth, TokenAuth
+from backbone.review.github._auth import GitHubAuth, auth_from_settings
 from backbone.review.github._errors import (
     GitHubAuthError,
     GitHubBadResponse,
@@ -44,6 +47,7 @@ from backbone.review.github._http import (
     Http,
     Sleep,
     decode,
+    decode_base64,
     expect,
     parse,
     same_origin,
@@ -117,6 +121,8 @@ class GitHubClient:
             transport=transport, sleep=sleep, clock=clock,
         )  # fmt: skip
         self._auth = auth
+        self._login: str | None = None
+        self._login_lock = asyncio.Lock()
         self._max_retries = max_retries
         self._max_file_bytes = max_file_bytes
         self._sleep = sleep
@@ -129,18 +135,9 @@ class GitHubClient:
 
         The App's private key file is read here: GitHubAuthError if it cannot be.
         """
-        auth: GitHubAuth | None = None
-        if settings.github_app_id is not None and settings.github_private_key_file is not None:
-            path = settings.github_private_key_file
-            try:
-                pem = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise GitHubAuthError(f"cannot read the GitHub App's private key {path}") from exc
-            auth = AppAuth(settings.github_app_id, SecretStr(pem))
-        elif settings.github_token is not None:
-            auth = TokenAuth(settings.github_token)
         return cls(
-            base_url=settings.github_api_url, auth=auth, timeout=settings.github_timeout,
+            base_url=settings.github_api_url, auth=auth_from_settings(settings),
+            timeout=settings.github_timeout,
             max_retries=settings.github_max_retries,
             max_rate_limit_wait=settings.github_max_rate_limit_wait,
             max_file_bytes=settings.max_file_bytes, transport=transport,
@@ -160,6 +157,21 @@ class GitHubClient:
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._http.aclose()
+
+    async def own_login(self) -> str:
+        """The login GitHub records as the author of this client's comments and reviews:
+        a token's account (``GET /user``), an App's ``{slug}[bot]`` (``GET /app``).
+
+        Asked once, then cached; GitHubAuthError for an anonymous client (it has none).
+        """
+        if self._login is None:
+            if self._auth is None:
+                raise GitHubAuthError("an anonymous client has no login to write as")
+            async with self._login_lock:
+                if self._login is None:  # whoever held the lock may have asked meanwhile
+                    self._login = await self._auth.login(self._http)
+                    logger.info("github_login login=%s", self._login)
+        return self._login
 
     # -- the calls of GitHubApi
 
@@ -204,7 +216,7 @@ class GitHubClient:
             and content.content is not None
             and content.size <= INLINE_CONTENT_LIMIT
         ):
-            raw = _base64(content.content, what)
+            raw = decode_base64(content.content, what=what)
         else:  # encoding "none" (1-100 MB) or anything else: ask for the bytes themselves
             response = await self._request(repo, "GET", url, accept=RAW_MEDIA_TYPE, what=what)
             raw = response.content
@@ -212,14 +224,15 @@ class GitHubClient:
         return raw.decode("utf-8", errors="replace")
 
     async def find_comment(self, repo: RepoRef, number: int, *, marker: str) -> IssueComment | None:
-        """The first issue comment on the pull request whose body contains ``marker``."""
+        """The first issue comment on the pull request that this client's account wrote
+        and whose body contains ``marker`` (others' marked comments are not ours)."""
         if not marker:
             raise ValueError("an empty marker would match every comment")
         url = f"{issue_path(repo, number)}/comments?per_page={PER_PAGE}"
         async with aclosing(self._pages(repo, url, _wire.COMMENTS)) as pages:
             async for page in pages:
                 for comment in page:
-                    if comment.body and marker in comment.body:
+                    if comment.body and marker in comment.body and await self._own(comment):
                         return comment.model()
         return None
 
@@ -264,16 +277,25 @@ class GitHubClient:
         commit_id: str,
         body: str,
         comments: Sequence[InlineComment],
+        marker: str | None = None,
     ) -> PostedReview:
         """Post a review with ``event: COMMENT`` and inline comments on the head (RIGHT).
 
-        After a POST that may or may not have happened, an existing review of the same
-        commit with the same body is returned instead of posting a second one.
+        With ``marker`` (``body`` must contain it), a review this client's account
+        already posted on ``commit_id`` whose body contains it is returned and nothing
+        is posted. After a POST that may or may not have happened, that review (without
+        a marker: one of the same commit with the same body) is looked for before
+        posting again.
         """
+        if marker is not None and (not marker or marker not in body):
+            raise ValueError("the review's body must contain its marker")
         payload = _wire.review_payload(commit_sha(commit_id, "commit_id"), body, comments)
         url = f"{pull_path(repo, number)}/reviews"
+        # A marked review is looked for first: a worker killed just after the POST leaves
+        # the review posted and its job undone, and the job is delivered again.
+        found = None if marker is None else await self._find_review(repo, number, commit_id, marker)
         retries = 0
-        while True:
+        while found is None:
             try:
                 response = await self._request(repo, "POST", url, json=payload, ok=(200, 201))
                 return parse(decode(response, what=url), _wire.REVIEW, what=url).model()
@@ -282,8 +304,9 @@ class GitHubClient:
                 if retries > self._max_retries:
                     raise
                 await self._before_rewrite("review", retries, exc)
-            if (posted := await self._find_review(repo, number, commit_id, body)) is not None:
-                return posted
+            found = await self._find_review(repo, number, commit_id, marker, body=body)
+        logger.info("github_review_found repo=%s number=%d id=%d", repo.full_name, number, found.id)
+        return found
 
     # -- helpers
 
@@ -348,15 +371,25 @@ class GitHubClient:
         return parse(decode(response, what=url), _wire.COMMENT, what=url).model()
 
     async def _find_review(
-        self, repo: RepoRef, number: int, commit_id: str, body: str
+        self, repo: RepoRef, number: int, commit_id: str, marker: str | None, *, body: str = ""
     ) -> PostedReview | None:
+        """This account's review of ``commit_id`` carrying ``marker`` (or, without one,
+        of exactly ``body``)."""
         url = f"{pull_path(repo, number)}/reviews?per_page={PER_PAGE}"
         async with aclosing(self._pages(repo, url, _wire.REVIEWS)) as pages:
             async for page in pages:
                 for review in page:
-                    if review.commit_id == commit_id and review.body == body:
+                    if (review.commit_id or "").lower() != commit_id.lower() or not review.body:
+                        continue
+                    same = marker in review.body if marker else review.body == body
+                    if same and await self._own(review):
                         return review.model()
         return None
+
+    async def _own(self, record: _wire.CommentJson | _wire.ReviewJson) -> bool:
+        """Whether this client's account wrote ``record`` (GitHub logins ignore case)."""
+        author = record.author
+        return author is not None and author.lower() == (await self.own_login()).lower()
 
     async def _before_rewrite(self, what: str, retry: int, exc: Exception) -> None:
         wait = exponential_delay(retry, WRITE_RETRY_DELAY)
@@ -373,10 +406,3 @@ class GitHubClient:
                 size=size,
                 limit=self._max_file_bytes,
             )
-
-
-def _base64(text: str, what: str) -> bytes:
-    try:
-        return base64.b64decode(text.replace("\n", ""), validate=True)
-    except (binascii.Error, ValueError):
-        raise GitHubBadResponse(f"{what}: the content is not base64") from None

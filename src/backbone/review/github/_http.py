@@ -14,6 +14,8 @@ Two layers of retry, each for what it is sure of:
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -248,3 +250,11 @@ def parse(data: Any, adapter: TypeAdapter[T], *, what: str) -> T:
             for error in exc.errors(include_url=False, include_input=False)[:5]
         )
         raise GitHubBadResponse(f"{what}: unexpected JSON ({fields})") from None
+
+
+def decode_base64(text: str, *, what: str) -> bytes:
+    """The bytes of GitHub's base64 (line-wrapped), or GitHubBadResponse."""
+    try:
+        return base64.b64decode(text.replace("\n", ""), validate=True)
+    except (binascii.Error, ValueError):
+        raise GitHubBadResponse(f"{what}: the content is not base64") from None

@@ -37,14 +37,16 @@ class GitHubApi(Protocol):
         ...
 
     async def find_comment(self, repo: RepoRef, number: int, *, marker: str) -> IssueComment | None:
-        """The first issue comment on the pull request whose body contains ``marker``."""
+        """The first issue comment on the pull request whose body contains ``marker``,
+        written by the client's own account (anyone can write a marker)."""
         ...
 
     async def upsert_comment(
         self, repo: RepoRef, number: int, *, marker: str, body: str
     ) -> IssueComment:
-        """Edit the comment that carries ``marker`` (``PATCH``), or create it (``POST``) when
-        there is none: one comment per pull request, whatever is retried."""
+        """Edit the client's own comment that carries ``marker`` (``PATCH``), or create it
+        (``POST``) when there is none: one comment per pull request, whatever is retried;
+        someone else's marked comment is never edited."""
         ...
 
     async def create_review(
@@ -55,7 +57,12 @@ class GitHubApi(Protocol):
         commit_id: str,
         body: str,
         comments: Sequence[InlineComment],
+        marker: str | None = None,
     ) -> PostedReview:
         """``POST /repos/{o}/{r}/pulls/{n}/reviews`` with ``event: COMMENT`` (never approve
-        or request changes) and inline comments on the head (``side: RIGHT``)."""
+        or request changes) and inline comments on the head (``side: RIGHT``).
+
+        With ``marker`` (which ``body`` must contain), the client's own review of
+        ``commit_id`` carrying it is returned instead of posting another: one review per
+        marker and commit, however often the review is delivered."""
         ...

@@ -107,6 +107,11 @@ class CommentJson(_Wire):
     html_url: str
     user: _User | None = None
 
+    @property
+    def author(self) -> str | None:
+        """The author's login; None for a deleted account."""
+        return self.user.login if self.user else None
+
     def model(self) -> IssueComment:
         return IssueComment(
             id=self.id,
@@ -121,6 +126,12 @@ class ReviewJson(_Wire):
     html_url: str
     body: str | None = None
     commit_id: str | None = None
+    user: _User | None = None
+
+    @property
+    def author(self) -> str | None:
+        """The author's login; None for a deleted account."""
+        return self.user.login if self.user else None
 
     def model(self) -> PostedReview:
         return PostedReview(id=self.id, html_url=self.html_url)

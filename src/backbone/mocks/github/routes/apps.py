@@ -21,6 +21,11 @@ router = APIRouter(tags=["apps"])
 APPS_DOCS = "https://docs.github.com/rest/apps/apps"
 
 
+@router.get("/app", summary="Get the authenticated app.")
+async def get_app(_claims: AppJwt, settings: SettingsDep, urls: UrlsDep) -> Response:
+    return github_json(render.github_app(urls, app_id=settings.app_id, slug=settings.app_slug))
+
+
 @router.post(
     "/app/installations/{installation_id}/access_tokens",
     status_code=201,
@@ -60,7 +65,7 @@ async def get_installation(
         urls,
         installation_id=settings.installation_id,
         app_id=settings.app_id,
-        app_slug=settings.bot_login.removesuffix("[bot]"),
+        app_slug=settings.app_slug,
     )
     return github_json(body)
 

@@ -1,5 +1,6 @@
 """The fake's own endpoints under ``/_fake/`` (not GitHub's; no auth, not recorded): set up
-pull requests, push to them, build webhook bodies, inject failures, read the traffic."""
+pull requests, push to them, add comments by others, build webhook bodies, inject
+failures, read the traffic."""
 
 from __future__ import annotations
 
@@ -16,7 +17,13 @@ from backbone.mocks.github.deps import SettingsDep, StoreDep, UrlsDep
 from backbone.mocks.github.errors import GitHubError
 from backbone.mocks.github.render import Urls
 from backbone.mocks.github.routes._http import github_json
-from backbone.mocks.github.schemas import FailSpec, PullSpec, PushSpec, RateLimitSpec
+from backbone.mocks.github.schemas import (
+    CommentSpec,
+    FailSpec,
+    PullSpec,
+    PushSpec,
+    RateLimitSpec,
+)
 from backbone.mocks.github.store import FakeGitHub, Pull, Repository
 
 logger = logging.getLogger(__name__)
@@ -75,6 +82,26 @@ async def push(
         "github_fake_push repo=%s number=%d head=%s", repository.full_name, number, pull.head_sha
     )
     return github_json(_pull_json(store, repository, pull, urls))
+
+
+@router.post(
+    PULL + "/comments",
+    dependencies=[Depends(JSON_BODY)],
+    status_code=201,
+    summary="Add a comment by someone else.",
+)
+async def add_comment(
+    owner: str, repo: str, number: int, spec: CommentSpec, store: StoreDep, urls: UrlsDep
+) -> Response:
+    """What a contributor could write on the pull request, marker included: the bot must
+    tell its own comments from it."""
+    repository, pull = _pull(store, owner, repo, number)
+    comment = store.add_comment(repository, pull, spec.body, author=spec.author)
+    logger.info(
+        "github_fake_comment_by_other repo=%s number=%d comment_id=%d author=%s",
+        repository.full_name, number, comment.id, spec.author,
+    )  # fmt: skip
+    return github_json(render.issue_comment(repository, comment, urls), status=201)
 
 
 @router.get(PULL, summary="A PR with its comments, reviews and inline comments.")

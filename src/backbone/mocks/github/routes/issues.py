@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from backbone.mocks.github import render
-from backbone.mocks.github.deps import StoreDep, TokenAuth, UrlsDep
+from backbone.mocks.github.deps import Author, StoreDep, TokenAuth, UrlsDep
 from backbone.mocks.github.errors import GitHubError
 from backbone.mocks.github.routes._http import github_json, paginated, parse_body
 from backbone.mocks.github.schemas import MAX_COMMENT_CHARS, CommentBody
@@ -52,12 +52,18 @@ async def list_comments(
     summary="Create an issue comment.",
 )
 async def create_comment(
-    owner: str, repo: str, number: int, request: Request, store: StoreDep, urls: UrlsDep
+    owner: str,
+    repo: str,
+    number: int,
+    request: Request,
+    store: StoreDep,
+    urls: UrlsDep,
+    author: Author,
 ) -> Response:
     store.pull(owner, repo, number)  # a 404 comes before a bad body, as on GitHub
     text = await _comment_body(request)
     repository, pull = store.pull(owner, repo, number)  # again: a reset may have run meanwhile
-    comment = store.add_comment(repository, pull, text)
+    comment = store.add_comment(repository, pull, text, author=author)
     logger.info(
         "github_fake_comment_created repo=%s number=%d comment_id=%d",
         repository.full_name,

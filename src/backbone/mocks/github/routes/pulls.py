@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from backbone.mocks.github import render
-from backbone.mocks.github.deps import StoreDep, TokenAuth, UrlsDep
+from backbone.mocks.github.deps import Author, StoreDep, TokenAuth, UrlsDep
 from backbone.mocks.github.reviews import create_review
 from backbone.mocks.github.routes._http import github_json, paginated, parse_body
 from backbone.mocks.github.schemas import ReviewBody
@@ -49,12 +49,18 @@ async def list_files(
 
 @router.post(PULL + "/reviews", summary="Create a review for a pull request.")
 async def post_review(
-    owner: str, repo: str, number: int, request: Request, store: StoreDep, urls: UrlsDep
+    owner: str,
+    repo: str,
+    number: int,
+    request: Request,
+    store: StoreDep,
+    urls: UrlsDep,
+    author: Author,
 ) -> Response:
     store.pull(owner, repo, number)  # a 404 comes before a bad body, as on GitHub
     body = await parse_body(request, ReviewBody)
     repository, pull = store.pull(owner, repo, number)  # again: a reset may have run meanwhile
-    review = create_review(store, repository, pull, body)
+    review = create_review(store, repository, pull, body, author=author)
     logger.info(
         "github_fake_review repo=%s number=%d review_id=%d state=%s",
         repository.full_name,
