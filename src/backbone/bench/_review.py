@@ -42,7 +42,9 @@ from backbone.bench._reports_stack import JobTable, Names, bench_stores
 from backbone.bench._review_ledger import Ledger, commented, read_ledger
 from backbone.bench._review_load import (
     DELIVERIES,
+    FIRST_NUMBER,
     FLOOR,
+    DeliveryLoad,
     DeliveryTemplate,
     Window,
     delivery_headers,
@@ -52,6 +54,8 @@ from backbone.bench._review_load import (
 from backbone.bench._review_pulls import FILES, FakeGitHub
 from backbone.bench._review_report import (
     BARE,
+    BURSTS_CAPTION,
+    LOOP_CAPTION,
     AckRow,
     RateRow,
     goal_lines,
@@ -72,6 +76,9 @@ __all__ = ["ReviewOptions", "bench_review"]
 T = TypeVar("T")
 
 TEMPLATE_PULL = 1
+BURST_NUMBERS = 10_000_000
+"""The closed loop's pull requests are numbered after the bursts' (whose numbers it
+cannot reach): every delivery of the run is a new review."""
 """The pull request whose delivery body the load sends (renumbered), and the baseline's."""
 STALL_SECONDS = 120.0
 """A batch with no review finishing for this long has stalled (a worker's first review
@@ -118,40 +125,56 @@ def _per_request_ms(cpu_seconds: float, requests: int) -> float:
     return 1000 * cpu_seconds / max(requests, 1)
 
 
-def measure_acks(run: _Run, options: ReviewOptions) -> tuple[list[AckRow], Ledger]:
-    """Part 1: the deliveries, the ledger, the floor; the backlog cancelled after."""
+def _acks_of(
+    run: _Run, options: ReviewOptions, *, bursts: bool, first: int
+) -> tuple[list[AckRow], DeliveryLoad]:
+    """One shape of load (bursts or a closed loop): the deliveries' row, then the floor's."""
     template = DeliveryTemplate(run.fake.webhook_body(TEMPLATE_PULL))
-    window = Window(options.users, options.warmup, options.seconds)
-    run.say(
-        f"{options.users} clients: {options.warmup} s warm-up, then {options.seconds} s "
-        "of signed deliveries"
-    )
+    window = Window(options.users, options.warmup, options.seconds, bursts=bursts)
+    shape = f"bursts of {options.users} at once" if bursts else f"a closed loop of {options.users}"
+    run.say(f"{shape}: {options.warmup} s warm-up, then {options.seconds} s of signed deliveries")
     secret, token = run.rig.secret.encode(), run.rig.names.token
     load, load_cpu = _cpu_of(
         run.api,
         lambda: delivery_load(
-            run.api_url, secret=secret, template=template, token=token, window=window
+            run.api_url, secret=secret, template=template, token=token, window=window, first=first
         ),
     )
-    stores, queue = run.rig.stores, run.rig.names.queue
-    ledger = read_ledger(
-        load.acked, database_url=stores.database_url, redis_url=stores.redis_url, queue=queue
-    )
-    run.say(f"{ledger.acknowledged:,} deliveries acknowledged, {ledger.lost} lost; now the floor")
     (floor, floor_sent), floor_cpu = _cpu_of(run.api, lambda: floor_load(run.api_url, window))
-    run.table.cancel_open()
-    run.rig.purge()
-    return [
+    suffix = f", {options.users} at once" if bursts else ", closed loop"
+    rows = [
         summarize(
-            DELIVERIES, load.samples, options.seconds, cpu_ms=_per_request_ms(load_cpu, load.sent)
+            DELIVERIES + suffix,
+            load.samples,
+            options.seconds,
+            cpu_ms=_per_request_ms(load_cpu, load.sent),
         ),
         summarize(
-            f"{FLOOR} (the floor)",
+            f"{FLOOR}{suffix} (the floor)",
             floor,
             options.seconds,
             cpu_ms=_per_request_ms(floor_cpu, floor_sent),
         ),
-    ], ledger
+    ]
+    return rows, load
+
+
+def measure_acks(run: _Run, options: ReviewOptions) -> tuple[list[AckRow], Ledger]:
+    """Part 1: deliveries in bursts, then in a closed loop, each beside its floor; the
+    ledger of every delivery acknowledged; the backlog cancelled after."""
+    bursts, burst_load = _acks_of(run, options, bursts=True, first=FIRST_NUMBER)
+    loop, loop_load = _acks_of(run, options, bursts=False, first=FIRST_NUMBER + BURST_NUMBERS)
+    stores, queue = run.rig.stores, run.rig.names.queue
+    ledger = read_ledger(
+        [*burst_load.acked, *loop_load.acked],
+        database_url=stores.database_url,
+        redis_url=stores.redis_url,
+        queue=queue,
+    )
+    run.say(f"{ledger.acknowledged:,} deliveries acknowledged, {ledger.lost} lost")
+    run.table.cancel_open()
+    run.rig.purge()
+    return [*bursts, *loop], ledger
 
 
 def _deliver(run: _Run, client: httpx.Client, number: int) -> None:
@@ -237,9 +260,11 @@ def _preamble(options: ReviewOptions) -> list[str]:
         "backbone bench review: the webhook's acknowledgement under load, and reviews per minute.",
         "The engine is `local`: a deterministic tool runner, NOT a language model. A model",
         "takes seconds per review; these numbers are what everything around the model costs.",
-        f"Acknowledgement: {options.users} clients send signed pull_request deliveries without "
-        "a pause (each a new review), against GET /healthz of the same server (the floor); no "
-        "worker runs, so that every delivery answered 202 can be found recorded and queued.",
+        f"Acknowledgement: signed pull_request deliveries (each a new review), {options.users} "
+        "sent at once then a pause (as GitHub delivers a batch of events), then "
+        f"{options.users} clients without a pause (the capacity), each against GET /healthz "
+        "of the same server under the same load (the floor); no worker runs, so that every "
+        "delivery answered 202 can be found recorded and queued.",
         f"Reviews: {options.pulls} pull requests of {FILES} changed Python files with ruff "
         "findings, delivered to the API and reviewed on a fake GitHub by "
         f"{worker_processes(options.workers)}, then the same review built bare in one process.",
@@ -248,11 +273,25 @@ def _preamble(options: ReviewOptions) -> list[str]:
 
 def _print_results(results: _Results, options: ReviewOptions, out: Console) -> None:
     cpus = os.cpu_count() or 1
-    title = (
-        f"Webhook acknowledgement, {options.users} concurrent deliveries, {options.seconds} s "
-        f"measured (goal: p99 <= 50 ms, 0 lost)"
+    bursts, loop = results.acks[:2], results.acks[2:]
+    out.print(
+        render_acks(
+            bursts,
+            floor=bursts[-1],
+            title=f"Webhook acknowledgement, {options.users} deliveries at once, "
+            f"{options.seconds} s of bursts (goal: p99 <= 50 ms, 0 lost)",
+            caption=BURSTS_CAPTION,
+        )
     )
-    out.print(render_acks(results.acks, floor=results.acks[-1], title=title))
+    out.print(
+        render_acks(
+            loop,
+            floor=loop[-1],
+            title=f"Webhook capacity, {options.users} clients without a pause, "
+            f"{options.seconds} s measured",
+            caption=LOOP_CAPTION,
+        )
+    )
     out.print(render_ledger(results.ledger, title="Deliveries acknowledged, after the load"))
     out.print(
         render_rates(

@@ -1,8 +1,11 @@
 """The load of ``backbone bench review``: signed webhook deliveries, and the floor beside them.
 
-``users`` clients, each on a connection of its own, send one request after another (a
-closed loop, no pause) for ``warmup`` + ``seconds`` seconds; only requests sent after the
-warm-up are timed. :func:`delivery_load` sends ``pull_request`` deliveries signed as GitHub
+Two shapes of load, each for ``warmup`` + ``seconds`` seconds, only requests sent after
+the warm-up timed: a closed loop (``users`` clients, each on a connection of its own,
+send one request after another with no pause: the server's capacity), and bursts
+(``users`` requests sent at once, all answers awaited, a pause of :data:`BURST_PAUSE`,
+again: what a server sees when GitHub delivers a batch of events together).
+:func:`delivery_load` sends ``pull_request`` deliveries signed as GitHub
 signs them (``X-Hub-Signature-256`` over the exact bytes sent), each with a fresh
 ``X-GitHub-Delivery`` and a pull request number and head of its own, so that each one
 makes a new review (answered 202 ``queued``) and none supersedes another.
@@ -31,6 +34,7 @@ from backbone.bench._reports_load import Samples
 from backbone.review.webhook import sign
 
 __all__ = [
+    "BURST_PAUSE",
     "DELIVERIES",
     "FIRST_NUMBER",
     "FLOOR",
@@ -47,6 +51,8 @@ __all__ = [
 DELIVERIES = "POST /webhooks/github"
 FLOOR = "GET /healthz"
 TIMEOUT_SECONDS = 10.0
+BURST_PAUSE = 0.2
+"""Seconds between two bursts: the server is idle when the next one arrives."""
 FIRST_NUMBER = 100_000
 """The load's pull request numbers start here, far from the fake GitHub's own."""
 _NUMBER = 987_654_321
@@ -61,6 +67,8 @@ class Window:
     users: int
     warmup: float
     seconds: float
+    bursts: bool = False
+    """Send ``users`` requests at once, then pause (else: a closed loop)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,11 +162,42 @@ async def _closed_loop(window: Window, send: Send) -> tuple[Samples, int]:
     return samples, sent_in_all
 
 
+async def _in_bursts(window: Window, send: Send) -> tuple[Samples, int]:
+    """``window.users`` calls of ``send`` at once, all awaited, a pause, again until the
+    window ends; the timed samples, and how many requests were sent in all."""
+    samples = Samples()
+    sent_in_all = 0
+    measure_from = time.perf_counter() + window.warmup
+    deadline = measure_from + window.seconds
+
+    async def one(session: aiohttp.ClientSession, timed: bool) -> None:
+        sent = time.perf_counter()
+        try:
+            answered = await send(session)
+        except (aiohttp.ClientError, TimeoutError, ValueError, KeyError):
+            answered = False
+        if timed:
+            samples.latencies_ms.append((time.perf_counter() - sent) * 1000)
+            samples.errors += not answered
+
+    async with _session(window.users) as session:
+        while (started := time.perf_counter()) < deadline:
+            timed = started >= measure_from
+            await asyncio.gather(*(one(session, timed) for _ in range(window.users)))
+            sent_in_all += window.users
+            await asyncio.sleep(BURST_PAUSE)
+    return samples, sent_in_all
+
+
+def _shape(window: Window) -> Callable[[Window, Send], Awaitable[tuple[Samples, int]]]:
+    return _in_bursts if window.bursts else _closed_loop
+
+
 async def _deliveries(
-    url: str, secret: bytes, template: DeliveryTemplate, token: str, window: Window
+    url: str, secret: bytes, template: DeliveryTemplate, token: str, window: Window, first: int
 ) -> DeliveryLoad:
     load = DeliveryLoad()
-    numbers = itertools.count(FIRST_NUMBER)
+    numbers = itertools.count(first)
 
     async def send(session: aiohttp.ClientSession) -> bool:
         number, delivery = next(numbers), str(uuid.uuid4())
@@ -174,16 +213,22 @@ async def _deliveries(
         load.acked.append(Acked(delivery, str(ack["review_id"])))
         return True
 
-    load.samples, load.sent = await _closed_loop(window, send)
+    load.samples, load.sent = await _shape(window)(window, send)
     return load
 
 
 def delivery_load(
-    url: str, *, secret: bytes, template: DeliveryTemplate, token: str, window: Window
+    url: str,
+    *,
+    secret: bytes,
+    template: DeliveryTemplate,
+    token: str,
+    window: Window,
+    first: int = FIRST_NUMBER,
 ) -> DeliveryLoad:
     """Signed deliveries to ``url``'s ``POST /webhooks/github`` for the window (see the
-    module); ``token`` makes the heads the run's own."""
-    return asyncio.run(_deliveries(url, secret, template, token, window))
+    module); ``token`` makes the heads the run's own; pull requests numbered from ``first``."""
+    return asyncio.run(_deliveries(url, secret, template, token, window, first))
 
 
 async def _floor(url: str, window: Window) -> tuple[Samples, int]:
@@ -192,7 +237,7 @@ async def _floor(url: str, window: Window) -> tuple[Samples, int]:
             await answer.read()
         return answer.status == 200
 
-    return await _closed_loop(window, send)
+    return await _shape(window)(window, send)
 
 
 def floor_load(url: str, window: Window) -> tuple[Samples, int]:

@@ -42,10 +42,13 @@ def _cells(text: str) -> dict[str, list[str]]:
     }
 
 
-def _acks(p99: float = 12.0, errors: int = 0) -> list[AckRow]:
+def _acks(p99: float = 12.0, errors: int = 0, loop_rps: float = 500.0) -> list[AckRow]:
+    """Bursts (deliveries, floor), then the closed loop (deliveries, floor)."""
     return [
         AckRow("POST /webhooks/github", 5000, 500.0, 4.0, 8.0, p99, p99 + 5, errors, 1.5),
         AckRow("GET /healthz (the floor)", 20000, 2000.0, 1.0, 2.0, 3.0, 4.0, 0, 0.25),
+        AckRow("POST /webhooks/github, closed loop", 5000, loop_rps, 40.0, 80.0, 120.0, 150.0, 0),
+        AckRow("GET /healthz, closed loop (the floor)", 20000, 2000.0, 9.0, 11.0, 13.0, 20.0, 0),
     ]
 
 
@@ -78,14 +81,15 @@ def test_summarize_gives_the_percentiles_and_the_rate() -> None:
 def test_render_acks_puts_each_row_against_the_floor() -> None:
     """Every column of both rows, and the ratios of p99 and req/s to the floor's; no CPU
     figure is a dash."""
-    rows = _acks()
-    cells = _cells(_text(render_acks(rows, floor=rows[1], title="t")))
+    rows = _acks()[:2]
+    cells = _cells(_text(render_acks(rows, floor=rows[1], title="t", caption="c")))
     assert cells["POST /webhooks/github"] == [
         "5,000", "500", "4.00", "8.00", "12.00", "17.00", "0", "1.50", "4.00x", "0.25x",
     ]  # fmt: skip
     assert cells["GET /healthz (the floor)"][-3:] == ["0.25", "1.00x", "1.00x"]
     unmeasured = AckRow("e", 1, 1.0, 1.0, 1.0, 1.0, 1.0, 0)
-    assert _cells(_text(render_acks([unmeasured], floor=rows[1], title="t")))["e"][7] == "—"
+    table = render_acks([unmeasured], floor=rows[1], title="t", caption="c")
+    assert _cells(_text(table))["e"][7] == "—"
 
 
 def test_render_ledger_says_how_many_were_lost() -> None:
@@ -112,8 +116,9 @@ def test_goal_lines_all_met_and_say_the_engine_is_no_model() -> None:
     """p99 under 50 ms, none lost, no error: each said met; the rates compared per process."""
     text = "\n".join(goal_lines(_acks(), _ledger(), _rates(300.0), users=50, workers=2, cpus=2))
     assert "NOT met" not in text
-    assert "met      webhook acknowledgement p99 <= 50 ms at 50 concurrent deliveries: " in text
+    assert "met      webhook acknowledgement p99 <= 50 ms with 50 deliveries at once: " in text
     assert "12.00 ms (the floor's: 3.00 ms)" in text
+    assert "capacity: 500 deliveries/s with 50 clients never pausing, p99 120.00 ms" in text
     assert "met      0 lost: lost = 0 of 6,000 deliveries acknowledged" in text
     assert "50 deliveries always in flight at 500/s wait 100.0 ms on average" in text
     assert "(Little's law; the floor: 25.0 ms)" in text
@@ -135,7 +140,7 @@ def test_goal_lines_missed_and_warned() -> None:
     assert f"Warning: 2 reviews of {OURS} did not complete" in text
     missing = goal_lines(_acks(), _ledger(), _rates(300.0)[1:], users=1, workers=2, cpus=1)
     assert "  reviews/min: not compared (a row is missing or empty)" in missing
-    idle = [AckRow("POST /webhooks/github", 0, 0.0, 0, 0, 0, 0, 0), _acks()[1]]
+    idle = _acks(loop_rps=0.0)
     assert "Little's law" not in "\n".join(
         goal_lines(idle, _ledger(), _rates(300.0), users=1, workers=1, cpus=1)
     )

@@ -155,3 +155,31 @@ def test_message_ids_reads_the_envelope_the_api_publishes() -> None:
         for i in [*ids, ids[0]]
     ]
     assert message_ids(raw) == Counter({str(ids[0]): 2, str(ids[1]): 1})
+
+
+def test_bursts_send_all_at_once_and_time_only_after_the_warm_up() -> None:
+    """Each burst has ``users`` requests in flight together (and no more), a burst whose
+    start is in the warm-up is sent but not timed, and every request is counted."""
+    import asyncio
+
+    import aiohttp
+
+    from backbone.bench._review_load import Window, _in_bursts
+
+    in_flight, most = 0, 0
+
+    async def send(_session: aiohttp.ClientSession) -> bool:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.01)
+        in_flight -= 1
+        return True
+
+    window = Window(users=7, warmup=0.15, seconds=0.5, bursts=True)
+    samples, sent = asyncio.run(_in_bursts(window, send))
+    assert most == 7
+    assert sent % 7 == 0
+    assert 0 < len(samples.latencies_ms) < sent
+    assert len(samples.latencies_ms) % 7 == 0
+    assert samples.errors == 0
