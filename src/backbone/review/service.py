@@ -4,7 +4,8 @@
 submit), with the delivery's id as its idempotency key. Three answers:
 
 - ``queued``: a new review, recorded and published; the pending or running reviews of
-  older heads of the same pull request are then cancelled as superseded;
+  older heads of the same pull request are then cancelled as superseded (not for
+  ``opened``: a pull request just opened has no older head);
 - ``duplicate`` (a redelivery): the delivery's review, already recorded;
 - ``duplicate`` (another delivery of a head already reviewed or being reviewed): that
   review. The partial unique index on (repository, pull request, head) decides, in the
@@ -87,7 +88,8 @@ async def record_review(
     if submitted.replayed:
         logger.info("review_redelivery delivery=%s review_id=%s", delivery, submitted.job_id)
         return Recorded(submitted.job_id, new=False)
-    await supersede_older_heads(store=store, queue=queue, event=event)
+    if event.action != "opened":  # a pull request just opened has no older head
+        await supersede_older_heads(store=store, queue=queue, event=event)
     return Recorded(submitted.job_id, new=True)
 
 
