@@ -165,7 +165,7 @@ SERVICES: Mapping[str, ServiceSpec] = {
         app="backbone.mocks.github:create_app",
         port=9004,
         needs=frozenset(),
-        try_path="/repos/octo-org/hello-world/pulls/1/files",
+        try_path="/_fake/pulls/octo-org/hello-world/1",
     ),
     "flaky": ServiceSpec(
         name="flaky",
