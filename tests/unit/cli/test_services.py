@@ -149,3 +149,31 @@ def test_a_dependency_cycle_is_an_error() -> None:
     }
     with pytest.raises(ValueError, match="cycle: a -> b -> a"):
         resolve(["a"], services)
+
+
+def test_review_api_worker_and_fake_github_are_registered() -> None:
+    """The review API (8003) and its worker need the stores; the worker also the fake
+    GitHub (9004), which `up` points it at when no GitHub credentials are set."""
+    api, worker, github = SERVICES["review"], SERVICES["review-worker"], SERVICES["github"]
+    assert (api.app, api.port, api.migrations) == (
+        "backbone.review:create_app",
+        8003,
+        "backbone.review.migrations",
+    )
+    assert worker.command == ("backbone.cli", "worker", "review")
+    assert worker.needs == frozenset({*INFRASTRUCTURE, "github"})
+    assert (github.app, github.port, github.needs) == (
+        "backbone.mocks.github:create_app",
+        9004,
+        frozenset(),
+    )
+
+
+async def test_the_fake_githubs_suggested_curl_answers_200() -> None:
+    """The start-up table's curl for the fake GitHub works without a token."""
+    spec = SERVICES["github"]
+    module, _, factory = spec.app.partition(":")  # type: ignore[union-attr]
+    app = getattr(importlib.import_module(module), factory)()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:9004") as client:
+        assert (await client.get(spec.try_path)).status_code == 200
