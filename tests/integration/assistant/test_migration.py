@@ -5,80 +5,46 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
 
 import asyncpg
 import pytest
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import Column, Index, Integer, MetaData, Table
-from sqlalchemy.engine import Connection
+from sqlalchemy import Column, Integer, MetaData
 
 from backbone.assistant.auth.models import REFRESH_TOKENS, USERS
 from backbone.assistant.automation.models import FOLLOW_UPS
 from backbone.assistant.migrations import VERSIONS
 from backbone.assistant.tasks.models import TASK_STEPS, TASKS
-from backbone.core.db import alembic_config, create_engine, migrate
+from backbone.core.db import alembic_config, migrate
+from tests.integration._migrations import model_metadata, schema_differences
 from tests.integration.assistant.conftest import sql
 
 pytestmark = pytest.mark.integration
 
 MODELS = (USERS, REFRESH_TOKENS, TASKS, TASK_STEPS, FOLLOW_UPS)
-TABLES = {table.name for table in MODELS}
-
-
-def _names_ours(item: Any) -> bool:
-    """True when one element of an Alembic diff concerns one of the assistant's tables."""
-    if isinstance(item, Table):
-        return item.name in TABLES
-    if isinstance(item, Index):
-        return item.table is not None and item.table.name in TABLES
-    if isinstance(item, tuple | list):
-        return any(_names_ours(part) for part in item)
-    return item in TABLES
-
-
-async def _differences(database_url: str, metadata: MetaData) -> list[Any]:
-    """What autogenerate would change in the assistant's tables to match ``metadata``."""
-
-    def compare(connection: Connection) -> list[Any]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        return list(compare_metadata(context, metadata))
-
-    engine = create_engine(database_url)
-    try:
-        async with engine.connect() as connection:
-            differences = await connection.run_sync(compare)
-    finally:
-        await engine.dispose()
-    return [difference for difference in differences if _names_ours(difference)]
 
 
 def _model_metadata() -> MetaData:
     """A metadata holding only the models' tables (whatever else is imported)."""
-    metadata = MetaData()
-    for table in MODELS:
-        table.to_metadata(metadata)
-    return metadata
+    return model_metadata(MODELS)
 
 
 async def test_migrations_match_the_models(migrated_database: str) -> None:
     """After migrate(), autogenerate finds nothing to change in the assistant's tables."""
-    assert await _differences(migrated_database, _model_metadata()) == []
+    assert await schema_differences(migrated_database, _model_metadata()) == []
 
 
 async def test_comparison_sees_a_difference(migrated_database: str) -> None:
     """The comparison is not vacuous: a column the migrations lack is found."""
     metadata = _model_metadata()
     metadata.tables["assistant_users"].append_column(Column("age", Integer, nullable=True))
-    differences = await _differences(migrated_database, metadata)
+    differences = await schema_differences(migrated_database, metadata)
     assert [d[0] for d in differences] == ["add_column"]
 
 
 async def test_comparison_sees_missing_tables(database_url: str) -> None:
     """Before any migration every table is missing (so the first test means something)."""
-    differences = await _differences(database_url, _model_metadata())
+    differences = await schema_differences(database_url, _model_metadata())
     assert {d[0] for d in differences} >= {"add_table"}
 
 
@@ -98,7 +64,7 @@ def test_a_users_database_upgrades_with_its_rows(database_url: str) -> None:
     migrate(database_url, locations=[VERSIONS])
     rows = asyncio.run(sql(database_url, "fetch", "SELECT id, email FROM assistant_users"))
     assert [(row["id"], row["email"]) for row in rows] == [(user_id, "old@example.com")]
-    assert asyncio.run(_differences(database_url, _model_metadata())) == []
+    assert asyncio.run(schema_differences(database_url, _model_metadata())) == []
 
 
 def test_the_migrations_downgrade_to_the_baseline(migrated_database: str) -> None:

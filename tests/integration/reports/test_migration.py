@@ -11,14 +11,12 @@ from typing import Any
 import asyncpg
 import pytest
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import Column, Index, Integer, MetaData, Table
-from sqlalchemy.engine import Connection
+from sqlalchemy import Column, Integer, MetaData
 
-from backbone.core.db import alembic_config, create_engine, migrate
+from backbone.core.db import alembic_config, migrate
 from backbone.reports.migrations import VERSIONS
 from backbone.reports.models import ReportJob
+from tests.integration._migrations import model_metadata, schema_differences
 
 pytestmark = pytest.mark.integration
 
@@ -26,50 +24,21 @@ TABLE = "report_jobs"
 INDEX = "ux_report_jobs_idempotency"
 
 
-def _names_table(item: Any) -> bool:
-    """True when one element of an Alembic diff concerns the jobs table."""
-    if isinstance(item, Table):
-        return item.name == TABLE
-    if isinstance(item, Index):
-        return item.table is not None and item.table.name == TABLE
-    if isinstance(item, tuple | list):
-        return any(_names_table(part) for part in item)
-    return item == TABLE
-
-
-async def _differences(database_url: str, metadata: MetaData) -> list[Any]:
-    """What autogenerate would change in the jobs table to make it match ``metadata``."""
-
-    def compare(connection: Connection) -> list[Any]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        return list(compare_metadata(context, metadata))
-
-    engine = create_engine(database_url)
-    try:
-        async with engine.connect() as connection:
-            differences = await connection.run_sync(compare)
-    finally:
-        await engine.dispose()
-    return [difference for difference in differences if _names_table(difference)]
-
-
 def _model_metadata() -> MetaData:
     """A metadata holding only the model's table (whatever else is imported)."""
-    metadata = MetaData()
-    ReportJob.__table__.to_metadata(metadata)  # type: ignore[attr-defined]
-    return metadata
+    return model_metadata([ReportJob.__table__])  # type: ignore[attr-defined]
 
 
 async def test_migration_matches_the_model(migrated_database: str) -> None:
     """After migrate(), autogenerate finds nothing to change in report_jobs."""
-    assert await _differences(migrated_database, _model_metadata()) == []
+    assert await schema_differences(migrated_database, _model_metadata()) == []
 
 
 async def test_comparison_sees_a_difference(migrated_database: str) -> None:
     """The comparison is not vacuous: a column the migration lacks is found."""
     metadata = _model_metadata()
     metadata.tables[TABLE].append_column(Column("priority", Integer, nullable=True))
-    differences = await _differences(migrated_database, metadata)
+    differences = await schema_differences(migrated_database, metadata)
     assert [d[0] for d in differences] == ["add_column"]
     assert differences[0][3].name == "priority"
 
@@ -79,13 +48,13 @@ async def test_comparison_sees_the_key_index(migrated_database: str) -> None:
     metadata = _model_metadata()
     table = metadata.tables[TABLE]
     table.indexes = {index for index in table.indexes if index.name != INDEX}
-    differences = await _differences(migrated_database, metadata)
+    differences = await schema_differences(migrated_database, metadata)
     assert [(d[0], d[1].name) for d in differences] == [("remove_index", INDEX)]
 
 
 async def test_comparison_sees_a_missing_table(database_url: str) -> None:
     """Before any migration the whole table is missing (so the first test means something)."""
-    differences = await _differences(database_url, _model_metadata())
+    differences = await schema_differences(database_url, _model_metadata())
     assert [d[0] for d in differences][:1] == ["add_table"]
 
 
@@ -138,7 +107,7 @@ def test_an_existing_database_upgrades_with_its_rows(database_url: str, revision
         assert row["enqueued_at"] == created
         assert (row["owner_id"], row["result"], row["approved_at"]) == (None, None, None)
         assert (row["idempotency_key"], row["idempotency_hash"]) == (None, None)
-    assert asyncio.run(_differences(database_url, _model_metadata())) == []
+    assert asyncio.run(schema_differences(database_url, _model_metadata())) == []
 
 
 def test_the_idempotency_revision_downgrades_and_upgrades_again(migrated_database: str) -> None:
@@ -158,7 +127,7 @@ def test_the_idempotency_revision_downgrades_and_upgrades_again(migrated_databas
     assert asyncio.run(_sql(migrated_database, "fetchval", index)) is None
     assert asyncio.run(_sql(migrated_database, "fetchval", "SELECT id FROM report_jobs")) == job_id
     migrate(migrated_database, locations=[VERSIONS])
-    assert asyncio.run(_differences(migrated_database, _model_metadata())) == []
+    assert asyncio.run(schema_differences(migrated_database, _model_metadata())) == []
 
 
 async def test_the_database_refuses_a_second_job_for_a_key(migrated_database: str) -> None:

@@ -4,60 +4,29 @@ rules its indexes hold: one review per delivery, one live review per head."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import asyncpg
 import pytest
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import Index, MetaData, Table
-from sqlalchemy.engine import Connection
+from sqlalchemy import MetaData
 
-from backbone.core.db import alembic_config, create_engine, migrate
+from backbone.core.db import alembic_config, migrate
 from backbone.review.migrations import VERSIONS
-from backbone.review.models import HEAD_INDEX, ReviewJob
+from backbone.review.models import HEAD_INDEX, REVIEW_JOBS
+from tests.integration._migrations import model_metadata, schema_differences
 
 pytestmark = pytest.mark.integration
 
 TABLE = "review_jobs"
 
 
-def _names_table(item: Any) -> bool:
-    if isinstance(item, Table):
-        return item.name == TABLE
-    if isinstance(item, Index):
-        return item.table is not None and item.table.name == TABLE
-    if isinstance(item, tuple | list):
-        return any(_names_table(part) for part in item)
-    return item == TABLE
-
-
-async def _differences(database_url: str, metadata: MetaData) -> list[Any]:
-    """What autogenerate would change in the review table to make it match ``metadata``."""
-
-    def compare(connection: Connection) -> list[Any]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        return list(compare_metadata(context, metadata))
-
-    engine = create_engine(database_url)
-    try:
-        async with engine.connect() as connection:
-            differences = await connection.run_sync(compare)
-    finally:
-        await engine.dispose()
-    return [difference for difference in differences if _names_table(difference)]
-
-
 def _model_metadata() -> MetaData:
-    metadata = MetaData()
-    ReviewJob.__table__.to_metadata(metadata)  # type: ignore[attr-defined]
-    return metadata
+    return model_metadata([REVIEW_JOBS])
 
 
 async def test_migration_matches_the_model(migrated_database: str) -> None:
     """After migrate(), autogenerate finds nothing to change in review_jobs."""
-    assert await _differences(migrated_database, _model_metadata()) == []
+    assert await schema_differences(migrated_database, _model_metadata()) == []
 
 
 async def test_comparison_sees_the_head_index(migrated_database: str) -> None:
@@ -65,13 +34,13 @@ async def test_comparison_sees_the_head_index(migrated_database: str) -> None:
     metadata = _model_metadata()
     table = metadata.tables[TABLE]
     table.indexes = {index for index in table.indexes if index.name != HEAD_INDEX}
-    differences = await _differences(migrated_database, metadata)
+    differences = await schema_differences(migrated_database, metadata)
     assert [(d[0], d[1].name) for d in differences] == [("remove_index", HEAD_INDEX)]
 
 
 async def test_comparison_sees_a_missing_table(database_url: str) -> None:
     """Before any migration the whole table is missing."""
-    differences = await _differences(database_url, _model_metadata())
+    differences = await schema_differences(database_url, _model_metadata())
     assert [d[0] for d in differences][:1] == ["add_table"]
 
 
@@ -118,7 +87,7 @@ def test_the_revision_downgrades_and_upgrades_again(migrated_database: str) -> N
     import asyncio
 
     command.downgrade(alembic_config(migrated_database, locations=[VERSIONS]), "0001_baseline")
-    differences = asyncio.run(_differences(migrated_database, _model_metadata()))
+    differences = asyncio.run(schema_differences(migrated_database, _model_metadata()))
     assert [d[0] for d in differences][:1] == ["add_table"]
     migrate(migrated_database, locations=[VERSIONS])
-    assert asyncio.run(_differences(migrated_database, _model_metadata())) == []
+    assert asyncio.run(schema_differences(migrated_database, _model_metadata())) == []

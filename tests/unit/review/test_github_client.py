@@ -4,7 +4,6 @@ paths, the comment's upsert and the review (failure paths: test_github_limits.py
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -32,7 +31,6 @@ from tests.unit.review._github_stub import (
     GitHubStub,
     Sleeps,
     json_response,
-    make_client,
     pull_file,
 )
 
@@ -41,22 +39,6 @@ MARKER = "<!-- backbone-review -->"
 COMMENTS = "/repos/octo-org/hello-world/issues/7/comments"
 REVIEWS = "/repos/octo-org/hello-world/pulls/7/reviews"
 PULL = "/repos/octo-org/hello-world/pulls/7"
-
-
-@pytest.fixture
-def stub() -> GitHubStub:
-    return GitHubStub()
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
-
-
-@pytest.fixture
-async def client(stub: GitHubStub, sleeps: Sleeps) -> AsyncIterator[GitHubClient]:
-    async with make_client(stub, sleeps) as client:
-        yield client
 
 
 def test_all_is_sorted_and_is_the_whole_surface() -> None:

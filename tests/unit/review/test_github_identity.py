@@ -41,17 +41,6 @@ def review_marker(head: str) -> str:
     return f"<!-- backbone-review:{head} -->"
 
 
-@pytest.fixture
-def stub() -> GitHubStub:
-    return GitHubStub()
-
-
-@pytest.fixture
-async def client(stub: GitHubStub) -> AsyncIterator[GitHubClient]:
-    async with make_client(stub, Sleeps()) as client:
-        yield client
-
-
 # -- the comment
 
 

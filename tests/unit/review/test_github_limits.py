@@ -5,7 +5,6 @@ what is not, status → exception, no credential in errors or logs, one origin, 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -38,22 +37,6 @@ PULL = "/repos/octo-org/hello-world/pulls/7"
 COMMENTS = "/repos/octo-org/hello-world/issues/7/comments"
 MARKER = "<!-- backbone-review -->"
 LIMITED = {"message": "API rate limit exceeded for installation ID 1."}
-
-
-@pytest.fixture
-def stub() -> GitHubStub:
-    return GitHubStub()
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
-
-
-@pytest.fixture
-async def client(stub: GitHubStub, sleeps: Sleeps) -> AsyncIterator[GitHubClient]:
-    async with make_client(stub, sleeps) as client:
-        yield client
 
 
 # -- rate limits
