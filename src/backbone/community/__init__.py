@@ -1,1 +1,52 @@
-"""The community CRM Discord bot (a later issue)."""
+"""The community CRM Discord bot's Discord-free parts.
+
+- :mod:`~backbone.community.config`: :class:`CommunitySettings` (``BACKBONE_COMMUNITY_*``,
+  the token also as ``DISCORD_TOKEN``) and :func:`get_settings`.
+- :mod:`~backbone.community.leads`: :class:`PhraseMatcher`, the hot-lead phrase rules
+  (``sign up``, ``how (do|can) i buy``...) compiled once into a linear-time regex.
+- :mod:`~backbone.community.welcome`: :func:`render_welcome`, a template filled with a
+  member's details, their name and the server's escaped so they can neither ping nor
+  format.
+"""
+
+from backbone.community.config import (
+    DEFAULT_WELCOME_TEMPLATE,
+    DEVELOPMENT_API_TOKEN,
+    CommunitySettings,
+    get_settings,
+)
+from backbone.community.leads import (
+    DEFAULT_LEAD_PHRASES,
+    EXCERPT_CHARS,
+    LeadMatch,
+    PhraseMatcher,
+    PhraseRuleError,
+)
+from backbone.community.welcome import (
+    MAX_MESSAGE_CHARS,
+    MAX_TEMPLATE_CHARS,
+    WELCOME_PLACEHOLDERS,
+    WelcomeTemplateError,
+    escape_discord_text,
+    render_welcome,
+    validate_welcome_template,
+)
+
+__all__ = [
+    "DEFAULT_LEAD_PHRASES",
+    "DEFAULT_WELCOME_TEMPLATE",
+    "DEVELOPMENT_API_TOKEN",
+    "EXCERPT_CHARS",
+    "MAX_MESSAGE_CHARS",
+    "MAX_TEMPLATE_CHARS",
+    "WELCOME_PLACEHOLDERS",
+    "CommunitySettings",
+    "LeadMatch",
+    "PhraseMatcher",
+    "PhraseRuleError",
+    "WelcomeTemplateError",
+    "escape_discord_text",
+    "get_settings",
+    "render_welcome",
+    "validate_welcome_template",
+]

@@ -1,0 +1,24 @@
+"""The package's public surface, and its independence from discord.py."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import backbone.community
+
+
+def test_all_is_sorted_and_resolves() -> None:
+    """Every public name is in ``__all__``, sorted as ruff's RUF022 sorts it (constants,
+    then classes, then functions), and each resolves."""
+    exported = backbone.community.__all__
+    assert exported == sorted(exported, key=lambda n: (not n.isupper(), n[0].islower(), n))
+    for name in exported:
+        assert getattr(backbone.community, name) is not None
+
+
+def test_importing_the_package_does_not_import_discord() -> None:
+    """The pure parts run where discord.py is not installed."""
+    code = "import sys, backbone.community; print('discord' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
