@@ -1,0 +1,226 @@
+"""The CRM's reads and writes: asyncpg, one statement per rule, on a connection or a pool.
+
+Each write is a single ``INSERT ... ON CONFLICT`` (or one short transaction), so a join,
+a lead and a reconciliation racing each other — or two bot processes — leave one member
+row and count each message once; the unique constraints of :mod:`.models` decide.
+
+What an upsert keeps when a member is seen again (a sighting, a rejoin, a late
+reconciliation):
+
+- ``first_seen_at``: the earliest sighting ever, so it survives leaving and rejoining;
+- ``joined_at``: the *current* membership's start, so a rejoin sets it anew (Discord's
+  own ``Member.joined_at`` means the same); it never moves back, and an unknown join
+  (``None``) keeps the known one;
+- ``last_seen_at``: the latest sighting; it never moves back either;
+- ``display_name``: the newest written; ``status`` and ``lead_score`` are untouched (a
+  hot lead who rejoins is still one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeAlias
+
+import asyncpg
+
+from backbone.community.models import EXCERPT_MAX, MemberStatus
+
+__all__ = [
+    "LeadEventRow",
+    "MemberRow",
+    "get_member",
+    "list_members",
+    "record_lead",
+    "upsert_member",
+]
+
+Executor: TypeAlias = asyncpg.Connection | asyncpg.Pool
+"""Where a query runs: one connection, or any of a pool's."""
+
+_MEMBER_COLUMNS = (
+    "id, guild_id, user_id, display_name, joined_at, status, lead_score,"
+    " first_seen_at, last_seen_at"
+)
+_UPSERT = """
+INSERT INTO community_members AS m
+    (guild_id, user_id, display_name, joined_at, status, lead_score,
+     first_seen_at, last_seen_at)
+VALUES ($1, $2, $3, $4, 'member', 0, $5, $5)
+ON CONFLICT (guild_id, user_id) DO UPDATE SET
+    display_name = EXCLUDED.display_name,
+    joined_at = GREATEST(m.joined_at, EXCLUDED.joined_at),
+    first_seen_at = LEAST(m.first_seen_at, EXCLUDED.first_seen_at),
+    last_seen_at = GREATEST(m.last_seen_at, EXCLUDED.last_seen_at)
+RETURNING id, guild_id, user_id, display_name, joined_at, status, lead_score,
+    first_seen_at, last_seen_at
+"""
+# A lead's author may be unknown (joined before the bot): created then, join unknown.
+# DO UPDATE rather than DO NOTHING so the id always comes back in one round trip.
+_LEAD_MEMBER = """
+INSERT INTO community_members AS m
+    (guild_id, user_id, display_name, joined_at, status, lead_score,
+     first_seen_at, last_seen_at)
+VALUES ($1, $2, $3, NULL, 'member', 0, $4, $4)
+ON CONFLICT (guild_id, user_id) DO UPDATE SET display_name = EXCLUDED.display_name
+RETURNING id
+"""
+_EVENT = """
+INSERT INTO community_lead_events (member_id, message_id, channel_id, phrase, excerpt, at)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (message_id) DO NOTHING
+RETURNING id
+"""
+_COUNT_LEAD = """
+UPDATE community_members
+SET status = 'hot-lead', lead_score = lead_score + 1,
+    last_seen_at = GREATEST(last_seen_at, $2)
+WHERE id = $1
+"""
+_GET_MEMBER = """
+SELECT id, guild_id, user_id, display_name, joined_at, status, lead_score,
+    first_seen_at, last_seen_at
+FROM community_members WHERE id = $1
+"""
+_GET_EVENTS = """
+SELECT id, member_id, message_id, channel_id, phrase, excerpt, at
+FROM community_lead_events WHERE member_id = $1 ORDER BY at DESC, id DESC
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    """A member as the CRM records them (see :class:`~.models.CommunityMember`)."""
+
+    id: int
+    guild_id: int
+    user_id: int
+    display_name: str
+    joined_at: datetime | None
+    status: MemberStatus
+    lead_score: int
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+    @classmethod
+    def of(cls, record: Any) -> MemberRow:
+        """The row of an asyncpg record with the members' columns."""
+        fields = dict(record)
+        fields["status"] = MemberStatus(fields["status"])
+        return cls(**fields)
+
+
+@dataclass(frozen=True, slots=True)
+class LeadEventRow:
+    """A message that made its author a lead (see :class:`~.models.LeadEvent`)."""
+
+    id: int
+    member_id: int
+    message_id: int
+    channel_id: int
+    phrase: str
+    excerpt: str
+    at: datetime
+
+
+@contextlib.asynccontextmanager
+async def _connection(conn: Executor) -> AsyncIterator[asyncpg.Connection]:
+    """``conn`` itself, or one of the pool's connections for the block."""
+    if isinstance(conn, asyncpg.Pool):
+        async with conn.acquire() as acquired:
+            yield acquired
+    else:
+        yield conn
+
+
+async def upsert_member(
+    conn: Executor,
+    *,
+    guild_id: int,
+    user_id: int,
+    display_name: str,
+    joined_at: datetime | None,
+    seen_at: datetime,
+) -> MemberRow:
+    """Create the member or update their row (one statement); the module's docstring
+    says which columns a second sighting keeps."""
+    record = await conn.fetchrow(_UPSERT, guild_id, user_id, display_name, joined_at, seen_at)
+    return MemberRow.of(record)
+
+
+async def record_lead(
+    conn: Executor,
+    *,
+    guild_id: int,
+    user_id: int,
+    display_name: str,
+    message_id: int,
+    channel_id: int,
+    phrase: str,
+    excerpt: str,
+    at: datetime,
+) -> bool:
+    """Record that a message made its author a hot lead; False if it was already counted.
+
+    One transaction: the author is created if unknown, the event is inserted unless the
+    message has one, and only a new event flags the member, adds one to their score and
+    moves ``last_seen_at``. An excerpt longer than :data:`~.models.EXCERPT_MAX` is cut.
+    """
+    async with _connection(conn) as connection, connection.transaction():
+        member_id = await connection.fetchval(_LEAD_MEMBER, guild_id, user_id, display_name, at)
+        event_id = await connection.fetchval(
+            _EVENT, member_id, message_id, channel_id, phrase, excerpt[:EXCERPT_MAX], at
+        )
+        if event_id is None:
+            return False
+        await connection.execute(_COUNT_LEAD, member_id, at)
+        return True
+
+
+def _member_filter(guild_id: int | None, status: MemberStatus | None) -> tuple[str, list[Any]]:
+    conditions: list[str] = []
+    arguments: list[Any] = []
+    if guild_id is not None:
+        arguments.append(guild_id)
+        conditions.append(f"guild_id = ${len(arguments)}")
+    if status is not None:
+        arguments.append(str(status))
+        conditions.append(f"status = ${len(arguments)}")
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    return where, arguments
+
+
+async def list_members(
+    conn: Executor,
+    *,
+    guild_id: int | None = None,
+    status: MemberStatus | None = None,
+    limit: int,
+    offset: int = 0,
+) -> tuple[list[MemberRow], int]:
+    """A page of members, most recently seen first, and how many match in all."""
+    # Only fixed fragments go into the text (values are bound), so each filter gets a
+    # plan that can use its index rather than one generic "$1 IS NULL OR ..." plan.
+    where, arguments = _member_filter(guild_id, status)
+    n = len(arguments)
+    page = (
+        f"SELECT {_MEMBER_COLUMNS} FROM community_members{where}"  # noqa: S608 - fixed fragments
+        f" ORDER BY last_seen_at DESC, id DESC LIMIT ${n + 1} OFFSET ${n + 2}"
+    )
+    count = f"SELECT count(*) FROM community_members{where}"  # noqa: S608 - fixed fragments
+    async with _connection(conn) as connection:
+        records = await connection.fetch(page, *arguments, limit, offset)
+        total = await connection.fetchval(count, *arguments)
+    return [MemberRow.of(record) for record in records], int(total)
+
+
+async def get_member(conn: Executor, member_id: int) -> tuple[MemberRow, list[LeadEventRow]] | None:
+    """The member with this id and their lead events (newest first), or None."""
+    async with _connection(conn) as connection:
+        record = await connection.fetchrow(_GET_MEMBER, member_id)
+        if record is None:
+            return None
+        events = await connection.fetch(_GET_EVENTS, member_id)
+    return MemberRow.of(record), [LeadEventRow(**dict(event)) for event in events]
