@@ -18,7 +18,6 @@ accounts first.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, Self
@@ -26,7 +25,7 @@ from typing import Annotated, Literal, Self
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
-from backbone.core.config import is_placeholder_secret
+from backbone.core.config import env_list
 from backbone.jobs import JobQueueSettings
 
 __all__ = ["DEVELOPMENT_JWT_SECRET", "MIN_JWT_SECRET_BYTES", "AssistantSettings", "get_settings"]
@@ -131,12 +130,7 @@ class AssistantSettings(JobQueueSettings):
     @field_validator("admin_emails", mode="before")
     @classmethod
     def _split_emails(cls, value: object) -> object:
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                return json.loads(text)  # NoDecode: the environment's text comes to us
-            return [part for part in text.split(",") if part.strip()]
-        return value
+        return env_list(value)  # NoDecode: the environment's text comes to us
 
     @field_validator("admin_emails", mode="after")
     @classmethod
@@ -145,12 +139,8 @@ class AssistantSettings(JobQueueSettings):
 
     @model_validator(mode="after")
     def _usable_jwt_secret(self) -> Self:
+        # A placeholder (the development default included) is CoreSettings' to refuse.
         secret = self.jwt_secret.get_secret_value()
-        if self.environment != "development" and (
-            secret == DEVELOPMENT_JWT_SECRET or is_placeholder_secret(secret)
-        ):
-            msg = f"jwt_secret is a placeholder secret; set a real value in {self.environment}"
-            raise ValueError(msg)
         if len(secret.encode("utf-8")) < MIN_JWT_SECRET_BYTES:
             raise ValueError(f"jwt_secret must be at least {MIN_JWT_SECRET_BYTES} bytes (HS256)")
         if secret.lstrip().startswith(_PUBLIC_KEY_MARKERS):

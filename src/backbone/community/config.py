@@ -19,16 +19,15 @@ Channel names may be written with their ``#``. The phrase rules' syntax is
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
-from typing import Annotated, Self
+from typing import Annotated
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from backbone.community.leads import DEFAULT_LEAD_PHRASES, PhraseMatcher
 from backbone.community.welcome import validate_welcome_template
-from backbone.core.config import CoreSettings
+from backbone.core.config import CoreSettings, env_list
 
 __all__ = [
     "DEFAULT_WELCOME_TEMPLATE",
@@ -45,16 +44,6 @@ DEFAULT_WELCOME_TEMPLATE = (
 )
 _MAX_CHANNEL_CHARS = 100
 """Discord's limit on a channel's name."""
-
-
-def _split_list(value: object) -> object:
-    """A comma-separated or JSON list from the environment, as a list."""
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
-    if text.startswith("["):
-        return json.loads(text)
-    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def _channel_name(value: str) -> str:
@@ -119,7 +108,7 @@ class CommunitySettings(CoreSettings):
     @field_validator("lead_channels", "lead_phrases", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
-        return _split_list(value)
+        return env_list(value)
 
     @field_validator("welcome_channel", "report_channel")
     @classmethod
@@ -143,17 +132,6 @@ class CommunitySettings(CoreSettings):
     @classmethod
     def _template(cls, value: str) -> str:
         return validate_welcome_template(value)
-
-    @model_validator(mode="after")
-    def _no_development_token_elsewhere(self) -> Self:
-        if self.environment != "development" and (
-            self.api_token.get_secret_value() == DEVELOPMENT_API_TOKEN
-        ):
-            raise ValueError(
-                "api_token is the development placeholder; set BACKBONE_COMMUNITY_API_TOKEN"
-                f" in {self.environment}"
-            )
-        return self
 
 
 @lru_cache

@@ -4,11 +4,17 @@ Each service subclasses :class:`CoreSettings` (``class FlakySettings(CoreSetting
 and exposes its own cached ``get_settings()`` dependency that tests override.
 Secrets are :class:`pydantic.SecretStr`: their ``repr`` and ``str`` show ``**********``,
 so logging a settings object never leaks them. Outside ``development`` a secret that
-is still a placeholder (``changeme``, ``secret``, an empty string...) is refused.
+is still a placeholder (``changeme``, ``secret``, an empty string..., or one of the
+services' own development defaults, which start with :data:`DEVELOPMENT_SECRET_PREFIX`)
+is refused, the error naming the variable to set.
+
+:func:`env_list` reads a list setting from the environment: a JSON list, or
+comma-separated text.
 """
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Self
@@ -27,8 +33,16 @@ PLACEHOLDER_SECRETS = frozenset(
 )
 
 
+DEVELOPMENT_SECRET_PREFIX = "development-only-"  # noqa: S105 - a prefix, not a secret
+"""How the services' development defaults for secrets begin: placeholders, refused
+outside ``development`` like the well-known ones."""
+
+
 def is_placeholder_secret(value: str) -> bool:
-    """True when ``value`` (or the password inside a URL) is a well-known placeholder."""
+    """True when ``value`` (or the password inside a URL) is a well-known placeholder or
+    a development default."""
+    if value.startswith(DEVELOPMENT_SECRET_PREFIX):
+        return True
     if value.strip().lower() in PLACEHOLDER_SECRETS:
         return True
     if "://" not in value:
@@ -79,9 +93,33 @@ class CoreSettings(BaseSettings):
         for name in type(self).model_fields:
             value = getattr(self, name)
             if isinstance(value, SecretStr) and is_placeholder_secret(value.get_secret_value()):
-                msg = f"{name} is a placeholder secret; set a real value in {self.environment}"
+                msg = (
+                    f"{name} is a placeholder secret; set {self._variable(name)} to a real"
+                    f" value in {self.environment}"
+                )
                 raise ValueError(msg)
         return self
+
+    @classmethod
+    def _variable(cls, name: str) -> str:
+        """The environment variable that sets field ``name``."""
+        alias = cls.model_fields[name].validation_alias
+        if isinstance(alias, str):
+            return alias.upper()
+        prefix = str(cls.model_config.get("env_prefix") or "")
+        return f"{prefix}{name}".upper()
+
+
+def env_list(value: object) -> object:
+    """A list setting from the environment's text (a JSON list, or comma-separated values,
+    each stripped, empty ones dropped); anything else as it is. For a ``mode="before"``
+    validator of a field annotated ``NoDecode``."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        return json.loads(text)
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 @lru_cache

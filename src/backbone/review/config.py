@@ -26,6 +26,7 @@ from typing import Annotated, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from backbone.core.config import env_list
 from backbone.jobs import JobQueueSettings
 
 __all__ = [
@@ -95,14 +96,7 @@ class ReviewSettings(JobQueueSettings):
     @field_validator("skip_senders", mode="before")
     @classmethod
     def _split_senders(cls, value: object) -> object:
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                import json
-
-                return json.loads(text)
-            return [part.strip() for part in text.split(",") if part.strip()]
-        return value
+        return env_list(value)
 
     @field_validator("github_api_url")
     @classmethod
@@ -110,22 +104,6 @@ class ReviewSettings(JobQueueSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("github_api_url must be an http(s) URL")
         return value.rstrip("/")
-
-    @model_validator(mode="after")
-    def _no_development_secrets_elsewhere(self) -> Self:
-        if self.environment == "development":
-            return self
-        defaults = {
-            "webhook_secret": DEVELOPMENT_WEBHOOK_SECRET,
-            "api_token": DEVELOPMENT_API_TOKEN,
-        }
-        for name, default in defaults.items():
-            if getattr(self, name).get_secret_value() == default:
-                raise ValueError(
-                    f"{name} is the development placeholder; set BACKBONE_REVIEW_{name.upper()}"
-                    f" in {self.environment}"
-                )
-        return self
 
     @model_validator(mode="after")
     def _one_way_to_authenticate(self) -> Self:
