@@ -24,7 +24,7 @@ Errors::
     └── JobFailed             raised by a handler: fail the job, keep what it did as its result
 """
 
-from backbone.jobs._api import JobsApi
+from backbone.jobs._api import JobsApi, unavailable_responses
 from backbone.jobs._artifacts import FileArtifacts, write_atomic
 from backbone.jobs._errors import (
     BrokerUnavailable,
@@ -103,5 +103,6 @@ __all__ = [
     "step_indexes",
     "submit_job",
     "submit_or_replay",
+    "unavailable_responses",
     "write_atomic",
 ]

@@ -25,7 +25,7 @@ from starlette.responses import Response
 
 from backbone.core.health import ReadinessCheck
 from backbone.core.metrics import add_scrape_hook
-from backbone.core.problems import problem_for_request
+from backbone.core.problems import problem_for_request, problem_responses
 from backbone.jobs._broker import REDIS_SCHEMES, broker_probe
 from backbone.jobs._celery import create_celery
 from backbone.jobs._errors import BrokerUnavailable, DatabaseUnavailable, IdempotencyKeyReused
@@ -38,6 +38,20 @@ from backbone.jobs._store import JobStore
 from backbone.jobs._submit import JobQueue
 
 __all__ = ["JobsApi"]
+
+
+def unavailable_responses(
+    description: str = "The database or the broker is unreachable.",
+) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses=`` entry of the 503 :class:`JobsApi` answers (problem+json
+    with a required ``Retry-After``), for the routes of a job service."""
+    retry_after = {"description": "Seconds to wait.", "schema": {"type": "string"}}
+    return {
+        503: {
+            **problem_responses([503], description=description)[503],
+            "headers": {"Retry-After": {**retry_after, "required": True}},
+        }
+    }
 
 
 def _unavailable_handler(

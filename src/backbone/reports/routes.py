@@ -18,6 +18,7 @@ from backbone.jobs import (
     cancel_job,
     find_job,
     submit_or_replay,
+    unavailable_responses,
 )
 from backbone.reports import service
 from backbone.reports.deps import IdempotencyKeyHeader, JobsDep, ReportRequestDep, SettingsDep
@@ -44,12 +45,7 @@ Responses = dict[int | str, dict[str, Any]]
 
 _RETRY_AFTER = {"description": "Seconds to wait.", "schema": {"type": "string"}}
 VALIDATION = problem_responses([422], description="The request did not validate.")
-UNAVAILABLE: Responses = {
-    503: {
-        **problem_responses([503], description="The database or the broker is unreachable.")[503],
-        "headers": {"Retry-After": {**_RETRY_AFTER, "required": True}},
-    }
-}
+UNAVAILABLE: Responses = unavailable_responses()
 NOT_FOUND = problem_responses([404], description="No job has this id.")
 REPORT_TEXT = {"text/plain": {"schema": {"type": "string"}}}
 REQUEST_BODY = {

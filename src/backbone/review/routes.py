@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse
 
 from backbone.core.pagination import Limit, Offset
 from backbone.core.problems import ProblemError, problem_responses
-from backbone.jobs import ANY_OWNER, JobState
+from backbone.jobs import ANY_OWNER, JobState, unavailable_responses
 from backbone.review.deps import JobsDep, ReaderDep, SettingsDep
 from backbone.review.models import ReviewState
 from backbone.review.schemas import Review, ReviewPage, WebhookAck, page_of_reviews
@@ -33,13 +33,7 @@ router = APIRouter()
 
 MEDIA_TYPES = ("application/json", "application/x-www-form-urlencoded")
 Responses = dict[int | str, dict[str, Any]]
-_RETRY_AFTER = {"description": "Seconds to wait.", "schema": {"type": "string"}}
-UNAVAILABLE: Responses = {
-    503: {
-        **problem_responses([503], description="The database or the broker is unreachable.")[503],
-        "headers": {"Retry-After": {**_RETRY_AFTER, "required": True}},
-    }
-}
+UNAVAILABLE: Responses = unavailable_responses()
 UNAUTHORIZED: Responses = {
     401: {
         **problem_responses([401], description="No bearer token, or not the right one.")[401],

@@ -31,7 +31,15 @@ from backbone.assistant.tasks.schemas import (
 from backbone.core.logging import request_id_var
 from backbone.core.pagination import Limit, Offset
 from backbone.core.problems import ProblemError, problem_responses
-from backbone.jobs import ANY_OWNER, JobState, Owner, cancel_job, find_job, submit_job
+from backbone.jobs import (
+    ANY_OWNER,
+    JobState,
+    Owner,
+    cancel_job,
+    find_job,
+    submit_job,
+    unavailable_responses,
+)
 
 __all__ = ["router"]
 
@@ -54,12 +62,7 @@ Responses = dict[int | str, dict[str, Any]]
 _RETRY_AFTER = {"description": "Seconds to wait.", "schema": {"type": "string"}}
 UNAUTHORIZED = problem_responses([401], description="No valid access token.")
 VALIDATION = problem_responses([422], description="The request did not validate.")
-UNAVAILABLE: Responses = {
-    503: {
-        **problem_responses([503], description="PostgreSQL or the broker is unreachable.")[503],
-        "headers": {"Retry-After": {**_RETRY_AFTER, "required": True}},
-    }
-}
+UNAVAILABLE: Responses = unavailable_responses("PostgreSQL or the broker is unreachable.")
 NOT_FOUND = problem_responses([404], description="No such task, or not the caller's.")
 
 
