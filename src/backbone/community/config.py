@@ -86,6 +86,19 @@ class CommunitySettings(CoreSettings):
     )
     """Phrase rules such as ``how (do|can) i buy`` (see :mod:`backbone.community.leads`)."""
 
+    lead_acknowledgement: str | None = Field(default=None, max_length=500)
+    """A short reply to a message that made its author a hot lead; None: no reply."""
+    lead_role: str | None = None
+    """A role (name or id) given to hot leads; None: none. Needs Manage Roles."""
+
+    # -- the bot's background work and commands
+    reconcile_interval_seconds: float = Field(default=300.0, ge=30.0, le=86_400.0)
+    """How often the member list and failed lead writes are reconciled with the CRM."""
+    summary_cap: int = Field(default=5000, ge=1, le=50_000)
+    """The most messages ``!summarize-day`` reads (the summary says when it hit it)."""
+    application_id: int | None = Field(default=None, gt=0)
+    """The Discord application's id, for ``backbone bot invite-url``."""
+
     # -- the CRM API
     api_token: SecretStr = SecretStr(DEVELOPMENT_API_TOKEN)
     """The bearer token of the read-only CRM API."""
@@ -98,7 +111,7 @@ class CommunitySettings(CoreSettings):
             return None
         return value
 
-    @field_validator("admin_role", mode="before")
+    @field_validator("admin_role", "lead_role", "lead_acknowledgement", mode="before")
     @classmethod
     def _blank_role_is_none(cls, value: object) -> object:
         if isinstance(value, str):

@@ -164,3 +164,52 @@ def test_get_settings_is_cached() -> None:
         assert get_settings() is get_settings()
     finally:
         get_settings.cache_clear()
+
+
+def test_the_bot_options_are_off_or_bounded_by_default() -> None:
+    """No lead acknowledgement or role, a five-minute reconciliation, a 5,000-message
+    summary cap, no application id."""
+    configured = settings()
+    assert configured.lead_acknowledgement is None
+    assert configured.lead_role is None
+    assert configured.reconcile_interval_seconds == 300
+    assert configured.summary_cap == 5000
+    assert configured.application_id is None
+
+
+def test_the_bot_options_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each bot option has its variable; blank acknowledgement and role mean off."""
+    monkeypatch.setenv("BACKBONE_COMMUNITY_LEAD_ACKNOWLEDGEMENT", "Thanks, we will be in touch!")
+    monkeypatch.setenv("BACKBONE_COMMUNITY_LEAD_ROLE", " hot-leads ")
+    monkeypatch.setenv("BACKBONE_COMMUNITY_RECONCILE_INTERVAL_SECONDS", "60")
+    monkeypatch.setenv("BACKBONE_COMMUNITY_SUMMARY_CAP", "100")
+    monkeypatch.setenv("BACKBONE_COMMUNITY_APPLICATION_ID", "123456789012345678")
+    configured = settings()
+    assert configured.lead_acknowledgement == "Thanks, we will be in touch!"
+    assert configured.lead_role == "hot-leads"
+    assert configured.reconcile_interval_seconds == 60
+    assert configured.summary_cap == 100
+    assert configured.application_id == 123456789012345678
+    monkeypatch.setenv("BACKBONE_COMMUNITY_LEAD_ACKNOWLEDGEMENT", "  ")
+    monkeypatch.setenv("BACKBONE_COMMUNITY_LEAD_ROLE", "")
+    configured = settings()
+    assert (configured.lead_acknowledgement, configured.lead_role) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("BACKBONE_COMMUNITY_RECONCILE_INTERVAL_SECONDS", "5"),
+        ("BACKBONE_COMMUNITY_SUMMARY_CAP", "0"),
+        ("BACKBONE_COMMUNITY_SUMMARY_CAP", "50001"),
+        ("BACKBONE_COMMUNITY_LEAD_ACKNOWLEDGEMENT", "x" * 501),
+        ("BACKBONE_COMMUNITY_APPLICATION_ID", "0"),
+    ],
+)
+def test_bot_options_out_of_bounds_are_refused(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    """A too-eager reconciliation, a zero or huge cap, a long acknowledgement, a zero id."""
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ValidationError):
+        settings()
