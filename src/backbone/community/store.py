@@ -19,7 +19,7 @@ reconciliation):
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeAlias
@@ -224,3 +224,60 @@ async def get_member(conn: Executor, member_id: int) -> tuple[MemberRow, list[Le
             return None
         events = await connection.fetch(_GET_EVENTS, member_id)
     return MemberRow.of(record), [LeadEventRow(**dict(event)) for event in events]
+
+
+# -- what the bot's reconciler and its day summary need
+
+__all__ += ["GuildLead", "insert_missing_members", "lead_events_since"]
+
+_INSERT_MISSING = """
+INSERT INTO community_members
+    (guild_id, user_id, display_name, joined_at, status, lead_score,
+     first_seen_at, last_seen_at)
+SELECT $1, u.user_id, u.display_name, u.joined_at, 'member', 0, $5, $5
+FROM unnest($2::bigint[], $3::text[], $4::timestamptz[]) AS u(user_id, display_name, joined_at)
+ON CONFLICT (guild_id, user_id) DO NOTHING
+"""
+_LEADS_SINCE = """
+SELECT m.user_id, m.display_name, e.phrase, e.excerpt, e.at
+FROM community_lead_events AS e JOIN community_members AS m ON m.id = e.member_id
+WHERE m.guild_id = $1 AND e.at >= $2
+ORDER BY e.at, e.id
+LIMIT $3
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class GuildLead:
+    """One lead event of a server with its member's ids and name (a day summary's line)."""
+
+    user_id: int
+    display_name: str
+    phrase: str
+    excerpt: str
+    at: datetime
+
+
+async def insert_missing_members(
+    conn: Executor,
+    *,
+    guild_id: int,
+    members: Sequence[tuple[int, str, datetime | None]],
+    seen_at: datetime,
+) -> int:
+    """Create the rows of the ``(user_id, display_name, joined_at)`` members the table does
+    not have (one statement); rows that exist are left as they are. How many were created."""
+    if not members:
+        return 0
+    user_ids, names, joins = (list(column) for column in zip(*members, strict=True))
+    status = await conn.execute(_INSERT_MISSING, guild_id, user_ids, names, joins, seen_at)
+    # asyncpg returns the command tag, "INSERT 0 <rows>".
+    return int(status.rsplit(" ", 1)[-1])
+
+
+async def lead_events_since(
+    conn: Executor, *, guild_id: int, since: datetime, limit: int = 100
+) -> list[GuildLead]:
+    """The server's lead events at or after ``since``, oldest first, at most ``limit``."""
+    records = await conn.fetch(_LEADS_SINCE, guild_id, since, limit)
+    return [GuildLead(**dict(record)) for record in records]
