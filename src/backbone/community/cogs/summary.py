@@ -1,0 +1,106 @@
+"""``!summarize-day [#channel]`` (and ``/summarize-day``): an admin's summary of a day.
+
+Anyone else gets a short refusal and nothing is read or posted. For an admin: the last
+24 hours of the channel (default: the first lead channel) are read through the bot's
+history function, up to the cap, without bots' messages (earlier summaries included) or
+the command's own invocations; the day's hot leads come from the CRM; the summariser
+(:mod:`backbone.community.summary`, CrewAI, so in a thread) writes the report, which is
+posted to the report channel in chunks under Discord's limit with no mentions allowed.
+A summariser failure is logged and told to the admin in one line; the bot carries on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord.ext import commands
+
+from backbone.community.cogs._common import find_text_channel, is_admin
+from backbone.community.history import chat_messages, day_leads, read_recent
+
+if TYPE_CHECKING:
+    from backbone.community.bot import CommunityBot
+
+__all__ = ["COMMAND", "DAY", "SummaryCog"]
+
+logger = logging.getLogger(__name__)
+
+COMMAND = "summarize-day"
+DAY = timedelta(hours=24)
+_QUIET = discord.AllowedMentions.none()
+Context = commands.Context["CommunityBot"]
+
+
+class SummaryCog(commands.Cog, name="Summary"):
+    """The admins' day summary."""
+
+    def __init__(self, bot: CommunityBot) -> None:
+        self.bot = bot
+
+    @commands.guild_only()
+    # mypy cannot solve hybrid_command's union of callback types (any callback fails).
+    @commands.hybrid_command(  # type: ignore[arg-type]
+        name=COMMAND, description="Summarise a channel's last 24 hours."
+    )
+    async def summarize_day(self, ctx: Context, channel: discord.TextChannel | None = None) -> None:
+        """Summarise the last 24 hours of a channel (default: the first lead channel)."""
+        settings = self.bot.settings
+        if ctx.guild is None or not is_admin(ctx.author, settings):
+            await ctx.send(
+                "Sorry, only admins can run this.", ephemeral=True, allowed_mentions=_QUIET
+            )
+            return
+        target = channel or find_text_channel(ctx.guild, settings.lead_channels[0])
+        report = find_text_channel(ctx.guild, settings.report_channel)
+        if target is None or report is None:
+            missing = settings.lead_channels[0] if target is None else settings.report_channel
+            await ctx.send(f"I cannot find the channel `{missing}`.", allowed_mentions=_QUIET)
+            return
+        await ctx.defer()
+        chunks = await self._summary(ctx.guild, target)
+        if chunks is None:
+            await ctx.send("The summary failed; the bot's log says why.", allowed_mentions=_QUIET)
+            return
+        for chunk in chunks:
+            await report.send(chunk, allowed_mentions=_QUIET)
+        await ctx.send(
+            f"Summary of {target.mention} posted in {report.mention} ({len(chunks)} message(s)).",
+            allowed_mentions=_QUIET,
+        )
+
+    async def _summary(
+        self, guild: discord.Guild, channel: discord.TextChannel
+    ) -> list[str] | None:
+        """The report's chunks, or None if reading or summarising failed (logged)."""
+        bot, cap = self.bot, self.bot.settings.summary_cap
+        since = bot.clock() - DAY
+        try:
+            read, capped = await read_recent(bot.history(channel), since=since, cap=cap)
+            api = bot.summary_api()
+            messages = chat_messages(api, [m for m in read if self._kept(m)])
+            leads = day_leads(api, await bot.crm.day_leads(guild.id, since) or [])
+            return await asyncio.to_thread(
+                _summarise, api, messages, channel=channel.name, leads=leads, capped=capped, cap=cap
+            )
+        except Exception:
+            logger.exception("summary_failed guild=%s channel=%s", guild.id, channel.id)
+            return None
+
+    def _kept(self, message: discord.Message) -> bool:
+        """Members' messages only: no bot (its earlier summaries), no command calls."""
+        if message.author.bot:
+            return False
+        prefix = "!" + COMMAND
+        text = message.content.strip()
+        return not (text == prefix or text.startswith(prefix + " "))
+
+
+def _summarise(api: Any, messages: list[Any], **options: Any) -> list[str]:
+    """The summariser's report of the day as message-sized chunks (runs in a thread)."""
+    summary = api.summarize_day(messages, **options)
+    chunks: list[str] = api.split_message(api.render_summary(summary))
+    return chunks

@@ -1,0 +1,102 @@
+"""Reading a channel's recent messages: the one place the bot reads Discord's history.
+
+:func:`channel_history` is the only call of ``channel.history``: newest first, paginated
+by discord.py (100 a request, ``before`` the oldest seen), no ``after=`` (which dpytest's
+fake history cannot serve, and which would read oldest first). The bot takes it as a
+dependency (:class:`HistorySource`), so tests point it at a list of messages.
+
+:func:`read_recent` walks such a source back to a time, up to a cap, and filters by
+``created_at``; :func:`chat_messages` and :func:`day_leads` turn what was read into the
+summariser's ``ChatMessage`` and ``DayLead`` (:mod:`backbone.community.summary`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
+from datetime import datetime
+from typing import Any, Protocol, TypeAlias
+
+import discord
+
+from backbone.community.store import GuildLead
+
+__all__ = [
+    "HistorySource",
+    "SummaryApi",
+    "channel_history",
+    "chat_messages",
+    "day_leads",
+    "load_summary_api",
+    "read_recent",
+]
+
+HistorySource: TypeAlias = Callable[[discord.abc.Messageable], AsyncIterable[discord.Message]]
+"""A channel's messages, newest first."""
+
+
+class SummaryApi(Protocol):
+    """What the bot uses of :mod:`backbone.community.summary` (a module satisfies it)."""
+
+    ChatMessage: Callable[..., Any]
+    DayLead: Callable[..., Any]
+    summarize_day: Callable[..., Any]
+    render_summary: Callable[[Any], str]
+    split_message: Callable[..., list[str]]
+
+
+def load_summary_api() -> SummaryApi:
+    """The summariser module, imported when first needed (CrewAI is slow to import)."""
+    module: Any = importlib.import_module("backbone.community.summary")
+    return module  # type: ignore[no-any-return]
+
+
+def channel_history(channel: discord.abc.Messageable) -> AsyncIterator[discord.Message]:
+    """The channel's messages, newest first, as many as are read."""
+    return channel.history(limit=None, oldest_first=False)
+
+
+async def read_recent(
+    messages: AsyncIterable[discord.Message], *, since: datetime, cap: int
+) -> tuple[list[discord.Message], bool]:
+    """The messages sent at or after ``since`` (oldest first), at most ``cap`` of them,
+    and whether the cap cut the window short. ``messages`` must come newest first: the
+    first one older than ``since`` ends the read."""
+    if cap < 1:
+        raise ValueError("cap must be at least 1")
+    kept: list[discord.Message] = []
+    async for message in messages:
+        if message.created_at < since:
+            break
+        if len(kept) == cap:
+            return kept[::-1], True
+        kept.append(message)
+    return kept[::-1], False
+
+
+def chat_messages(api: SummaryApi, messages: Sequence[discord.Message]) -> list[Any]:
+    """The summariser's ``ChatMessage`` of each message (plain data, safe in a thread)."""
+    return [
+        api.ChatMessage(
+            message_id=message.id,
+            author_id=message.author.id,
+            author_name=message.author.display_name,
+            content=message.content,
+            created_at=message.created_at,
+        )
+        for message in messages
+    ]
+
+
+def day_leads(api: SummaryApi, leads: Sequence[GuildLead]) -> list[Any]:
+    """The summariser's ``DayLead`` of each lead event read from the CRM."""
+    return [
+        api.DayLead(
+            user_id=lead.user_id,
+            display_name=lead.display_name,
+            phrase=lead.phrase,
+            excerpt=lead.excerpt,
+            at=lead.at,
+        )
+        for lead in leads
+    ]
