@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from backbone.cli._assistant import assistant_app
+from backbone.cli._bot import bot_app
 from backbone.cli._reports import reports_app
 from backbone.cli._review import review_app
 
@@ -31,6 +32,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(reports_app, name="reports")
 app.add_typer(assistant_app, name="assistant")
 app.add_typer(review_app, name="review")
+app.add_typer(bot_app, name="bot")
 
 
 def _out() -> Console:

@@ -1,0 +1,166 @@
+"""`backbone bot` and `backbone bot invite-url`: the refusals before Discord is reached,
+the start-up errors said plainly, and the invite's scopes and permissions."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import discord
+import pytest
+from typer.testing import CliRunner
+
+from backbone.cli import app
+from backbone.community import bot as bot_module
+from backbone.community.bot import (
+    INTENTS_HELP,
+    LOGIN_REFUSED,
+    BotStartError,
+    create_bot,
+    start_bot,
+)
+from tests.unit.community._server import settings
+
+runner = CliRunner()
+TOKEN = "MTIz.fake-token-never-shown"
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No token or community setting from the machine, and no .env (run in tmp_path)."""
+    for name in list(os.environ):
+        if name.upper().startswith("BACKBONE_COMMUNITY_") or name.upper() == "DISCORD_TOKEN":
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_without_a_token_it_names_the_variables() -> None:
+    """No token: exit 2 and both variable names on stderr."""
+    result = runner.invoke(app, ["bot"])
+    assert result.exit_code == 2
+    assert "BACKBONE_COMMUNITY_DISCORD_TOKEN" in result.stderr
+    assert "DISCORD_TOKEN" in result.stderr
+
+
+def test_the_console_script_without_a_token_exits_2(tmp_path: Path) -> None:
+    """`python -m backbone.cli bot` in a clean environment: exit 2, the variable named."""
+    environment = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "backbone.cli", "bot"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "BACKBONE_COMMUNITY_DISCORD_TOKEN" in done.stderr
+    assert done.stdout == ""
+
+
+def test_a_refusal_at_start_up_is_one_line_without_the_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Discord refusing the intents: exit 1, the portal's switches named, no token shown."""
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    started: list[str] = []
+
+    async def refused(bot: object, token: str) -> None:
+        started.append(token)
+        raise BotStartError(INTENTS_HELP)
+
+    monkeypatch.setattr(bot_module, "start_bot", refused)
+    result = runner.invoke(app, ["bot"])
+    assert started == [TOKEN]
+    assert result.exit_code == 1
+    assert "Server Members Intent" in result.stderr
+    assert TOKEN not in result.output + result.stderr
+
+
+async def test_a_refused_token_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """discord.py's LoginFailure becomes the message to copy the token again."""
+    bot = create_bot(settings())
+
+    async def login(token: str) -> None:
+        raise discord.LoginFailure("Improper token has been passed.")
+
+    monkeypatch.setattr(bot, "login", login)
+    with pytest.raises(BotStartError) as refused:
+        await start_bot(bot, TOKEN)
+    assert str(refused.value) == LOGIN_REFUSED
+    assert TOKEN not in str(refused.value)
+    assert refused.value.__cause__ is None
+
+
+async def test_missing_privileged_intents_name_the_portal_switches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """discord.py's PrivilegedIntentsRequired becomes where to switch the intents on."""
+    bot = create_bot(settings())
+
+    async def login(token: str) -> None:
+        return None
+
+    async def sync() -> list[object]:
+        return []
+
+    async def connect() -> None:
+        raise discord.PrivilegedIntentsRequired(None)
+
+    monkeypatch.setattr(bot, "login", login)
+    monkeypatch.setattr(bot.tree, "sync", sync)
+    monkeypatch.setattr(bot, "connect", connect)
+    with pytest.raises(BotStartError) as refused:
+        await start_bot(bot, TOKEN)
+    message = str(refused.value)
+    for words in (
+        "Bot tab",
+        "Privileged Gateway Intents",
+        "Server Members Intent",
+        "Message Content Intent",
+    ):
+        assert words in message
+
+
+def _query(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query)
+
+
+def test_the_invite_url_asks_for_the_minimal_permissions() -> None:
+    """bot + applications.commands; view, send, read history, embed links; no roles."""
+    result = runner.invoke(app, ["bot", "invite-url", "--client-id", "123456789012345678"])
+    assert result.exit_code == 0
+    url = result.stdout.strip()
+    assert url.startswith("https://discord.com/oauth2/authorize?")
+    query = _query(url)
+    assert query["client_id"] == ["123456789012345678"]
+    assert query["scope"] == ["bot applications.commands"]
+    permissions = discord.Permissions(int(query["permissions"][0]))
+    assert permissions == discord.Permissions(
+        view_channel=True, send_messages=True, read_message_history=True, embed_links=True
+    )
+
+
+def test_the_invite_url_adds_manage_roles_for_a_lead_role(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A lead role configured: Manage Roles too; the id from the setting."""
+    monkeypatch.setenv("BACKBONE_COMMUNITY_LEAD_ROLE", "hot-lead")
+    monkeypatch.setenv("BACKBONE_COMMUNITY_APPLICATION_ID", "42")
+    result = runner.invoke(app, ["bot", "invite-url"])
+    assert result.exit_code == 0
+    query = _query(result.stdout.strip())
+    assert query["client_id"] == ["42"]
+    assert discord.Permissions(int(query["permissions"][0])).manage_roles
+
+
+def test_the_invite_url_without_an_id_says_where_to_find_it() -> None:
+    """No --client-id and no setting: exit 2 naming both."""
+    result = runner.invoke(app, ["bot", "invite-url"])
+    assert result.exit_code == 2
+    assert "--client-id" in result.stderr
+    assert "BACKBONE_COMMUNITY_APPLICATION_ID" in result.stderr
