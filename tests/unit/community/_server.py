@@ -73,6 +73,8 @@ class Server:
     summary: SummaryCalls
     history: dict[int, list[discord.Message]] = field(default_factory=dict)
     """Per channel id, the messages the history function yields instead of the server's."""
+    reads: list[int] = field(default_factory=list)
+    """The ids of the channels whose history was read, in order."""
 
     def channel(self, name: str) -> discord.TextChannel:
         """The simulated text channel called ``name``."""
@@ -135,6 +137,7 @@ def _recording_sends(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str,
 def _history_of(server: Server) -> Callable[[discord.abc.Messageable], AsyncIterator[Any]]:
     async def history(channel: discord.abc.Messageable) -> AsyncIterator[discord.Message]:
         channel_id = getattr(channel, "id", None)
+        server.reads.append(channel_id)  # type: ignore[arg-type]
         messages = server.history.get(channel_id)  # type: ignore[arg-type]
         if messages is None:
             messages = [m for m in server.bot.cached_messages if m.channel.id == channel_id]
