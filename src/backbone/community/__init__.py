@@ -7,7 +7,11 @@
 - :mod:`~backbone.community.welcome`: :func:`render_welcome`, a template filled with a
   member's details, their name and the server's escaped so they can neither ping nor
   format.
+- :mod:`~backbone.community.bot`: :func:`create_bot`, the discord.py bot (imported on
+  first use, so the parts above run without discord.py).
 """
+
+from typing import TYPE_CHECKING
 
 from backbone.community.config import (
     DEFAULT_WELCOME_TEMPLATE,
@@ -32,6 +36,9 @@ from backbone.community.welcome import (
     validate_welcome_template,
 )
 
+if TYPE_CHECKING:
+    from backbone.community.bot import create_bot
+
 __all__ = [
     "DEFAULT_LEAD_PHRASES",
     "DEFAULT_WELCOME_TEMPLATE",
@@ -45,8 +52,18 @@ __all__ = [
     "PhraseMatcher",
     "PhraseRuleError",
     "WelcomeTemplateError",
+    "create_bot",
     "escape_discord_text",
     "get_settings",
     "render_welcome",
     "validate_welcome_template",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # Only the bot needs discord.py: it is imported when create_bot is first asked for.
+    if name == "create_bot":
+        from backbone.community.bot import create_bot
+
+        return create_bot
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -124,3 +124,12 @@ async def test_a_missing_lead_role_is_logged(
     await server.say("pricing", channel="general-chat", member=server.member("alice"))
     assert "lead_role_missing" in caplog.text
     assert "handler_failed" not in caplog.text
+
+
+async def test_webhook_messages_are_not_members(server: Server) -> None:
+    """A webhook's message (an integration posting) in a lead channel is not watched."""
+    cog: Any = server.bot.get_cog("Leads")
+    message = await server.say("hi", channel="general-chat", member=server.member("alice"))
+    assert cog.watches(message)
+    message.webhook_id = 1234
+    assert not cog.watches(message)

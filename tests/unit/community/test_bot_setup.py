@@ -119,3 +119,15 @@ async def test_a_handler_error_is_logged_and_the_bot_carries_on(
         monkeypatch.setattr(server.bot.crm, "member_joined", real)
         await server.join("Linus")
         assert len(server.messages_in("introductions")) == 2
+
+
+def test_the_package_offers_create_bot_lazily() -> None:
+    """``backbone.community.create_bot`` is the bot's factory, imported on first use (the
+    package itself does not import discord.py: test_package)."""
+    import backbone.community
+    from backbone.community import bot
+
+    assert "create_bot" in backbone.community.__all__
+    assert backbone.community.create_bot is bot.create_bot
+    with pytest.raises(AttributeError, match="no_such_name"):
+        _ = backbone.community.no_such_name  # type: ignore[attr-defined]

@@ -1,10 +1,10 @@
 """Hot leads: a message in a lead channel that matches a phrase rule is recorded.
 
 Only members' messages in a server's lead channels count: not bots (the bot itself
-included), not direct messages, not other channels. The write goes through
-:class:`~backbone.community.reconcile.Crm` (never raises; a failure is retried). A newly
-counted lead may get the configured acknowledgement (a reply that pings nobody) and role;
-both are off by default.
+included) or webhooks, not direct messages, not other channels, not system messages.
+The write goes through :class:`~backbone.community.reconcile.Crm` (never raises; a
+failure is retried). A newly counted lead may get the configured acknowledgement (a
+reply that pings nobody) and role; both are off by default.
 """
 
 from __future__ import annotations
@@ -35,7 +35,9 @@ class LeadsCog(commands.Cog, name="Leads"):
 
     def watches(self, message: discord.Message) -> bool:
         """Whether ``message`` is a member's, in one of the server's lead channels."""
-        if message.guild is None or message.author.bot or message.type not in _COUNTED_TYPES:
+        if message.guild is None or message.author.bot or message.webhook_id is not None:
+            return False
+        if message.type not in _COUNTED_TYPES:
             return False
         if self.bot.user is not None and message.author.id == self.bot.user.id:
             return False
