@@ -23,6 +23,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 import asyncpg
 import discord
 from discord.ext import commands
@@ -185,7 +186,7 @@ def create_bot(
 
 async def start_bot(bot: CommunityBot, token: str) -> None:
     """Log in, sync the slash commands, and run until closed; :class:`BotStartError` with
-    what to do if Discord refuses the token or the privileged intents."""
+    what to do if Discord refuses the token or the privileged intents, or is out of reach."""
     try:
         async with bot:
             await bot.login(token)
@@ -195,6 +196,9 @@ async def start_bot(bot: CommunityBot, token: str) -> None:
         raise BotStartError(LOGIN_REFUSED) from None
     except discord.PrivilegedIntentsRequired:
         raise BotStartError(INTENTS_HELP) from None
+    except (aiohttp.ClientError, OSError) as exc:
+        # Once connected, discord.py reconnects by itself: this is login, or giving up.
+        raise BotStartError(f"cannot reach Discord (check the network): {exc}") from None
 
 
 async def _sync_commands(bot: CommunityBot) -> None:

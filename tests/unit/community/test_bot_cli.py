@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import aiohttp
 import discord
 import pytest
 from typer.testing import CliRunner
@@ -164,3 +165,15 @@ def test_the_invite_url_without_an_id_says_where_to_find_it() -> None:
     assert result.exit_code == 2
     assert "--client-id" in result.stderr
     assert "BACKBONE_COMMUNITY_APPLICATION_ID" in result.stderr
+
+
+async def test_discord_out_of_reach_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No route to discord.com at login: one line saying so, no traceback."""
+    bot = create_bot(settings())
+
+    async def login(token: str) -> None:
+        raise aiohttp.ClientConnectionError("Cannot connect to host discord.com:443")
+
+    monkeypatch.setattr(bot, "login", login)
+    with pytest.raises(BotStartError, match=r"cannot reach Discord .*discord\.com:443"):
+        await start_bot(bot, TOKEN)
