@@ -24,6 +24,7 @@ from backbone.community.store import GuildLead
 __all__ = [
     "HistorySource",
     "SummaryApi",
+    "by_a_member",
     "channel_history",
     "chat_messages",
     "day_leads",
@@ -72,6 +73,19 @@ async def read_recent(
             return kept[::-1], True
         kept.append(message)
     return kept[::-1], False
+
+
+_MEMBER_MESSAGE_TYPES = frozenset({discord.MessageType.default, discord.MessageType.reply})
+
+
+def by_a_member(message: discord.Message) -> bool:
+    """Whether a person wrote ``message``: not a bot (the bot itself included), not a
+    webhook, not a system message (joins, pins...)."""
+    return (
+        not message.author.bot
+        and message.webhook_id is None
+        and message.type in _MEMBER_MESSAGE_TYPES
+    )
 
 
 def chat_messages(api: SummaryApi, messages: Sequence[discord.Message]) -> list[Any]:

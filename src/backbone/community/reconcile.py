@@ -7,6 +7,8 @@ welcomed, a lead still acknowledged. So :class:`Crm` catches the database's erro
 - **members** need no memory: :meth:`Crm.reconcile_members` compares the server's member
   list with the table and creates the missing rows (one statement, existing rows left
   alone), on start-up and every few minutes (the reconcile cog);
+- **lead events** the bot did not see (it was away) are caught up on start-up from each
+  lead channel's last 24 hours (:meth:`Crm.catch_up`);
 - **lead events** that failed are kept as ids (:class:`PendingLead`, at most
   :data:`MAX_PENDING`); :meth:`Crm.retry_leads` reads their channels' last 24 hours
   through the bot's history function, matches each message again and writes it. A message
@@ -25,7 +27,7 @@ from datetime import datetime, timedelta
 import asyncpg
 import discord
 
-from backbone.community.history import HistorySource, read_recent
+from backbone.community.history import HistorySource, by_a_member, read_recent
 from backbone.community.leads import LeadMatch, PhraseMatcher
 from backbone.community.store import (
     Executor,
@@ -111,10 +113,32 @@ class Crm:
         if self.pool is None or message.guild is None:
             return None
         try:
-            return await self._write_lead(self.pool, message, found)
+            counted = await self._write_lead(self.pool, message, found)
         except DB_ERRORS as exc:
             self._remember(message, exc)
             return None
+        self.pending.pop(message.id, None)
+        return counted
+
+    async def catch_up(self, channel: discord.TextChannel) -> int:
+        """Record the leads of the channel's last 24 hours (those the bot missed while it
+        was away; the others are counted already); how many were new."""
+        if self.pool is None:
+            return 0
+        since = self.clock() - RETRY_WINDOW
+        try:
+            read, _ = await read_recent(self.history(channel), since=since, cap=self.history_cap)
+        except discord.HTTPException as exc:
+            logger.warning("lead_catch_up_unreadable channel=%s error=%r", channel.id, exc)
+            return 0
+        new = 0
+        for message in filter(by_a_member, read):
+            found = self.matcher.match(message.content)
+            if found is not None and await self.lead(message, found):
+                new += 1
+        if new:
+            logger.info("leads_caught_up channel=%s new=%s", channel.id, new)
+        return new
 
     async def _write_lead(self, pool: Executor, message: discord.Message, found: LeadMatch) -> bool:
         assert message.guild is not None  # noqa: S101 - callers checked

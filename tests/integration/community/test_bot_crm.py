@@ -170,3 +170,30 @@ async def test_a_failed_lead_gone_from_the_history_is_logged_as_lost(
         assert server.bot.crm.pending == {}
         rows = await _members(pool, server)
         assert alice.id not in rows or rows[alice.id].lead_score == 0
+
+
+async def test_the_first_round_catches_up_on_leads_the_bot_did_not_see(
+    monkeypatch: pytest.MonkeyPatch, pool: asyncpg.Pool
+) -> None:
+    """Leads posted while the bot was away (its lead watcher removed here) are recorded by
+    the start-up round from the last 24 hours of each lead channel; bots' messages and
+    other channels are not; later rounds do not read the channels again."""
+    async with simulated_server(monkeypatch, pool=pool) as server:
+        await server.bot.remove_cog("Leads")
+        alice, bob = server.member("alice"), server.member("bob")
+        helper = await server.join("helper-bot", bot=True)
+        await server.say("pricing?", channel="general-chat", member=alice)
+        await server.say("a free trial?", channel="product-questions", member=bob)
+        await server.say("pricing?", channel="general-chat", member=helper)
+        await server.say("pricing?", channel="random", member=bob)
+        await _reconcile(server)
+        rows = await _members(pool, server)
+        assert (rows[alice.id].lead_score, rows[bob.id].lead_score) == (1, 1)
+        assert helper.id not in rows
+        reads = list(server.reads)
+        assert sorted(reads) == sorted(
+            [server.channel("general-chat").id, server.channel("product-questions").id]
+        )
+        await _reconcile(server)
+        assert server.reads == reads
+        assert (await _members(pool, server))[alice.id].lead_score == 1

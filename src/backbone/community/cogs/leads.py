@@ -16,6 +16,7 @@ import discord
 from discord.ext import commands
 
 from backbone.community.cogs._common import find_role
+from backbone.community.history import by_a_member
 
 if TYPE_CHECKING:
     from backbone.community.bot import CommunityBot
@@ -23,8 +24,6 @@ if TYPE_CHECKING:
 __all__ = ["LeadsCog"]
 
 logger = logging.getLogger(__name__)
-
-_COUNTED_TYPES = frozenset({discord.MessageType.default, discord.MessageType.reply})
 
 
 class LeadsCog(commands.Cog, name="Leads"):
@@ -35,9 +34,7 @@ class LeadsCog(commands.Cog, name="Leads"):
 
     def watches(self, message: discord.Message) -> bool:
         """Whether ``message`` is a member's, in one of the server's lead channels."""
-        if message.guild is None or message.author.bot or message.webhook_id is not None:
-            return False
-        if message.type not in _COUNTED_TYPES:
+        if message.guild is None or not by_a_member(message):
             return False
         if self.bot.user is not None and message.author.id == self.bot.user.id:
             return False

@@ -1,7 +1,9 @@
 """The reconciler's schedule: once the bot is ready, then every few minutes.
 
 Each round creates the CRM rows of the members a failed write left out and retries the
-lead events that could not be written (:class:`~backbone.community.reconcile.Crm`). A
+lead events that could not be written (:class:`~backbone.community.reconcile.Crm`); the
+first also catches up on the leads of the lead channels' last 24 hours, posted while the
+bot was away. A
 round never stops the loop: whatever it raises is logged, and the next round comes.
 """
 
@@ -11,6 +13,8 @@ import logging
 from typing import TYPE_CHECKING
 
 from discord.ext import commands, tasks
+
+from backbone.community.cogs._common import find_text_channel
 
 if TYPE_CHECKING:
     from backbone.community.bot import CommunityBot
@@ -25,6 +29,7 @@ class ReconcileCog(commands.Cog, name="Reconcile"):
 
     def __init__(self, bot: CommunityBot) -> None:
         self.bot = bot
+        self.caught_up = False
         self.rounds.change_interval(seconds=bot.settings.reconcile_interval_seconds)
 
     async def cog_load(self) -> None:
@@ -50,6 +55,16 @@ class ReconcileCog(commands.Cog, name="Reconcile"):
         try:
             for guild in self.bot.guilds:
                 await crm.reconcile_members(guild)
+            if not self.caught_up:
+                await self._catch_up()
             await crm.retry_leads(self.bot.get_channel)
         except Exception:
             logger.exception("reconcile_round_failed")
+
+    async def _catch_up(self) -> None:
+        for guild in self.bot.guilds:
+            for ref in self.bot.settings.lead_channels:
+                channel = find_text_channel(guild, ref)
+                if channel is not None:
+                    await self.bot.crm.catch_up(channel)
+        self.caught_up = True

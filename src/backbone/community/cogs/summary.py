@@ -20,7 +20,7 @@ import discord
 from discord.ext import commands
 
 from backbone.community.cogs._common import find_text_channel, is_admin
-from backbone.community.history import chat_messages, day_leads, read_recent
+from backbone.community.history import by_a_member, chat_messages, day_leads, read_recent
 
 if TYPE_CHECKING:
     from backbone.community.bot import CommunityBot
@@ -92,7 +92,7 @@ class SummaryCog(commands.Cog, name="Summary"):
 
     def _kept(self, message: discord.Message) -> bool:
         """Members' messages only: no bot (its earlier summaries), no command calls."""
-        if message.author.bot:
+        if not by_a_member(message):
             return False
         prefix = "!" + COMMAND
         text = message.content.strip()
