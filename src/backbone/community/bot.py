@@ -131,6 +131,13 @@ class CommunityBot(commands.Bot):
 
     async def close(self) -> None:
         """Stop the bot, then close the pool it created."""
+        if self.crm.pending:
+            logger.warning(
+                "leads_pending_at_shutdown count=%s messages=%s (the next start's catch-up"
+                " reads the last 24 hours again)",
+                len(self.crm.pending),
+                sorted(self.crm.pending),
+            )
         try:
             await super().close()
         finally:

@@ -131,3 +131,14 @@ def test_the_package_offers_create_bot_lazily() -> None:
     assert backbone.community.create_bot is bot.create_bot
     with pytest.raises(AttributeError, match="no_such_name"):
         _ = backbone.community.no_such_name  # type: ignore[attr-defined]
+
+
+async def test_leads_still_pending_at_shutdown_are_logged(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Closing with failed lead writes pending says which, and that the next start's
+    catch-up reads them again if they are under 24 hours old."""
+    async with simulated_server(monkeypatch) as server:
+        message = await server.say("hi", channel="general-chat", member=server.member("alice"))
+        server.bot.crm._remember(message, OSError("down"))
+    assert f"leads_pending_at_shutdown count=1 messages=[{message.id}]" in caplog.text
