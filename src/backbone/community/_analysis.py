@@ -270,9 +270,9 @@ def _sentiment(messages: Sequence[ChatMessage]) -> Sentiment:
     mean = round(sum(scores) / len(scores), 4)
     counts = [labels.count(name) for name in ("positive", "neutral", "negative")]
     basis = (
-        f"mean VADER compound {mean:+.2f} over {len(scores)} messages with text "
-        f"(positive at +0.05 or more, negative at -0.05 or less): "
-        f"{counts[0]} positive, {counts[1]} neutral, {counts[2]} negative"
+        f"mean VADER compound {mean:+.2f} over {len(scores)} messages with text: "
+        f"{counts[0]} positive, {counts[1]} neutral, {counts[2]} negative "
+        f"(each and overall: positive at +0.05 or more, negative at -0.05 or less)"
     )
     return Sentiment(_label(mean), mean, counts[0], counts[1], counts[2], basis)
 
