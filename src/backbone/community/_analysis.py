@@ -14,8 +14,8 @@ A plain typed function over :class:`ChatMessage` values (no Discord, no CrewAI):
   ``what``, ``can anyone``...), deduplicated by their words; most asked first, then the
   most recent; at most :data:`MAX_QUESTIONS`.
 
-Cost is bounded whatever the day holds (5,000 messages of 2,000 characters run in well
-under a second or two): yake reads at most :data:`KEYWORD_TEXT_CHARS` characters, the
+Cost is bounded whatever the day holds (5,000 messages of 2,000 characters: about 2 s
+on one core): yake reads at most :data:`KEYWORD_TEXT_CHARS` characters, the
 first :data:`KEYWORD_MESSAGE_CHARS` of each message and, past the cap, an evenly spaced
 sample of the messages (:attr:`Analysis.sampled` says so); VADER scores the first
 :data:`SENTIMENT_CHARS` characters of each message (its cost grows faster than the
@@ -61,8 +61,8 @@ KEYWORD_TEXT_CHARS = 60_000
 """The most text yake reads (it takes about 0.1 s per 50,000 characters)."""
 KEYWORD_MESSAGE_CHARS = 300
 """The most of one message yake reads: one long message cannot fill the sample."""
-SENTIMENT_CHARS = 400
-"""The most of one message VADER scores."""
+SENTIMENT_CHARS = 300
+"""The most of one message VADER scores (its cost grows with the square of the words)."""
 EXCERPT_CHARS = 120
 QUESTION_CHARS = 200
 THRESHOLD = 0.05
@@ -209,7 +209,7 @@ def _topic(keyword: str, messages: Sequence[ChatMessage], lowered: Sequence[str]
     latest = messages[hits[-1]]
     excerpt = _excerpt(latest.content, pattern)
     plural = "message mentions" if len(hits) == 1 else "messages mention"
-    line = f"{len(hits)} {plural} it, e.g. {latest.author_name}: “{excerpt}”"
+    line = f"{len(hits):,} {plural} it, e.g. {latest.author_name}: “{excerpt}”"
     return Topic(keyword, line, len(hits), excerpt)
 
 
@@ -270,8 +270,8 @@ def _sentiment(messages: Sequence[ChatMessage]) -> Sentiment:
     mean = round(sum(scores) / len(scores), 4)
     counts = [labels.count(name) for name in ("positive", "neutral", "negative")]
     basis = (
-        f"mean VADER compound {mean:+.2f} over {len(scores)} messages with text: "
-        f"{counts[0]} positive, {counts[1]} neutral, {counts[2]} negative "
+        f"mean VADER compound {mean:+.2f} over {len(scores):,} messages with text: "
+        f"{counts[0]:,} positive, {counts[1]:,} neutral, {counts[2]:,} negative "
         f"(each and overall: positive at +0.05 or more, negative at -0.05 or less)"
     )
     return Sentiment(_label(mean), mean, counts[0], counts[1], counts[2], basis)

@@ -47,7 +47,7 @@ from backbone.community._analysis import (
     analyse_messages,
 )
 from backbone.community.crews.summary import ANALYSE_MESSAGES, summary_crew
-from backbone.community.welcome import escape_discord_text
+from backbone.community.welcome import MAX_MESSAGE_CHARS, escape_discord_text
 
 __all__ = [
     "MAX_DISCORD_MESSAGE",
@@ -67,8 +67,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-MAX_DISCORD_MESSAGE = 2000
-"""Discord refuses a longer message."""
+MAX_DISCORD_MESSAGE = MAX_MESSAGE_CHARS
+"""Discord refuses a longer message (2,000 characters)."""
 SUMMARY_WINDOW = timedelta(hours=24)
 MAX_LEADS_SHOWN = 10
 MAX_NOTES_CHARS = 1500

@@ -62,7 +62,7 @@ def test_topics_are_the_days_keywords_with_a_line_each() -> None:
         assert word in found
     for topic in analysis.topics:
         assert topic.mentions >= 1
-        assert topic.line.startswith(f"{topic.mentions} message")
+        assert topic.line.startswith(f"{topic.mentions:,} message")
         assert topic.excerpt in topic.line
         assert topic.excerpt.strip("…").lower().count(topic.title.lower().split()[0]) >= 1
 
