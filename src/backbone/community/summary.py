@@ -209,6 +209,13 @@ def _run_agent(
     return _notes(outcome.text, settings) or None
 
 
+def _window(now: datetime | None) -> tuple[datetime, datetime]:
+    end = now or datetime.now(UTC)
+    if end.tzinfo is None:
+        raise ValueError("now must be timezone-aware (UTC)")
+    return end - SUMMARY_WINDOW, end
+
+
 def summarize_day(
     messages: Sequence[ChatMessage],
     *,
@@ -219,18 +226,12 @@ def summarize_day(
     settings: AgentSettings | None = None,
     now: datetime | None = None,
 ) -> DaySummary:
-    """Summarise ``messages``, the channel's last 24 hours as the caller read them (see
-    the module). Synchronous: call it from a worker thread (``asyncio.to_thread``).
-
-    ``capped`` says the caller stopped at ``cap`` messages; ``settings`` choose the
-    engine (default: ``BACKBONE_LLM_*``); ``now`` ends the window (default: now).
-    Raises :class:`~backbone.agents.LLMError` when a model cannot be used.
-    """
+    """Summarise ``messages`` (the channel's last 24 hours as the caller read them;
+    ``capped``: it stopped at ``cap``) with ``settings``' engine (default
+    ``BACKBONE_LLM_*``), the window ending at ``now``. See the module. Synchronous: call
+    it from a worker thread. Raises :class:`~backbone.agents.LLMError` (no model)."""
     settings = settings or AgentSettings()
-    end = now or datetime.now(UTC)
-    if end.tzinfo is None:
-        raise ValueError("now must be timezone-aware (UTC)")
-    start = end - SUMMARY_WINDOW
+    start, end = _window(now)
     ordered = sorted(messages, key=lambda m: (m.created_at, m.message_id))
     analyse = functools.cache(lambda: analyse_messages(ordered))
     notes = None
@@ -238,14 +239,10 @@ def summarize_day(
         inputs = _inputs(channel, len(ordered), start, end, cap if capped else None)
         notes = _run_agent(ordered, analyse=analyse, inputs=inputs, leads=leads, settings=settings)
     analysis = analyse()
+    topics, label = len(analysis.topics), analysis.sentiment.label
     logger.info(
         "summary_built channel=%s messages=%d capped=%s topics=%d sentiment=%s engine=%s",
-        channel,
-        len(ordered),
-        capped,
-        len(analysis.topics),
-        analysis.sentiment.label,
-        settings.model,
+        *(channel, len(ordered), capped, topics, label, settings.model),
     )
     return DaySummary(
         channel=channel,
@@ -268,8 +265,7 @@ def summarize_day(
 # ------------------------------------------------------------------------- rendering
 
 
-def _inert(text: str) -> str:
-    return escape_discord_text(text)
+_inert = escape_discord_text
 
 
 def _header(day: DaySummary) -> list[str]:
