@@ -7,6 +7,10 @@
 - :mod:`~backbone.community.welcome`: :func:`render_welcome`, a template filled with a
   member's details, their name and the server's escaped so they can neither ping nor
   format.
+- :mod:`~backbone.community.summary`: :func:`summarize_day`, ``!summarize-day``'s brain:
+  a channel's day of :class:`ChatMessage` summarised by the Community Summariser crew
+  over measured topics (yake), sentiment (VADER) and open questions;
+  :func:`render_summary` (inert Discord markdown) and :func:`split_message`.
 - :mod:`~backbone.community.bot`: :func:`create_bot`, the discord.py bot (imported on
   first use, so the parts above run without discord.py).
 """
@@ -26,6 +30,16 @@ from backbone.community.leads import (
     PhraseMatcher,
     PhraseRuleError,
 )
+from backbone.community.summary import (
+    MAX_DISCORD_MESSAGE,
+    SUMMARY_WINDOW,
+    ChatMessage,
+    DayLead,
+    DaySummary,
+    render_summary,
+    split_message,
+    summarize_day,
+)
 from backbone.community.welcome import (
     MAX_MESSAGE_CHARS,
     MAX_TEMPLATE_CHARS,
@@ -44,10 +58,15 @@ __all__ = [
     "DEFAULT_WELCOME_TEMPLATE",
     "DEVELOPMENT_API_TOKEN",
     "EXCERPT_CHARS",
+    "MAX_DISCORD_MESSAGE",
     "MAX_MESSAGE_CHARS",
     "MAX_TEMPLATE_CHARS",
+    "SUMMARY_WINDOW",
     "WELCOME_PLACEHOLDERS",
+    "ChatMessage",
     "CommunitySettings",
+    "DayLead",
+    "DaySummary",
     "LeadMatch",
     "PhraseMatcher",
     "PhraseRuleError",
@@ -55,7 +74,10 @@ __all__ = [
     "create_bot",
     "escape_discord_text",
     "get_settings",
+    "render_summary",
     "render_welcome",
+    "split_message",
+    "summarize_day",
     "validate_welcome_template",
 ]
 

@@ -1,4 +1,5 @@
-"""The package's public surface, and its independence from discord.py."""
+"""The package's public surface, and its independence from discord.py (and from CrewAI
+and yake until a summary runs)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,26 @@ def test_all_is_sorted_and_resolves() -> None:
         assert getattr(backbone.community, name) is not None
 
 
+def test_the_summariser_is_public() -> None:
+    """The bot codes against these names of the daily summary."""
+    for name in (
+        "ChatMessage",
+        "DayLead",
+        "DaySummary",
+        "MAX_DISCORD_MESSAGE",
+        "render_summary",
+        "split_message",
+        "summarize_day",
+    ):
+        assert name in backbone.community.__all__
+    assert backbone.community.MAX_DISCORD_MESSAGE == 2000
+
+
 def test_importing_the_package_does_not_import_discord() -> None:
     """The pure parts run where discord.py is not installed."""
-    code = "import sys, backbone.community; print('discord' in sys.modules)"
+    code = (
+        "import sys, backbone.community; "
+        "print([m for m in ('discord', 'crewai', 'yake') if m in sys.modules])"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "False"
+    assert done.stdout.strip() == "[]"
