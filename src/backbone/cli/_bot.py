@@ -43,12 +43,14 @@ def _err() -> Console:
 
 def run_bot(err: Console) -> int:
     """Run the bot until it is stopped; the exit code (2: not configured, 1: refused)."""
+    from backbone.agents import AgentSettings, configure_crewai
     from backbone.community.bot import BotStartError, create_bot, start_bot
     from backbone.community.config import CommunitySettings
     from backbone.core.logging import configure_logging, mask_secret
 
     try:
         settings = CommunitySettings()
+        agents = AgentSettings()
     except ValidationError as exc:
         _fail(err, f"invalid settings: {exc}")
         return 2
@@ -58,8 +60,9 @@ def run_bot(err: Console) -> int:
     token = settings.discord_token.get_secret_value()
     mask_secret(token)
     configure_logging(level=settings.log_level, fmt=settings.log_format, file=settings.log_file)
+    configure_crewai(data_dir=settings.data_dir)
     try:
-        asyncio.run(start_bot(create_bot(settings), token))
+        asyncio.run(start_bot(create_bot(settings, agents=agents), token))
     except BotStartError as exc:
         _fail(err, str(exc))
         return 1

@@ -28,6 +28,7 @@ import asyncpg
 import discord
 from discord.ext import commands
 
+from backbone.agents import AgentSettings
 from backbone.community.cogs import COGS
 from backbone.community.config import CommunitySettings, get_settings
 from backbone.community.history import (
@@ -95,6 +96,7 @@ class CommunityBot(commands.Bot):
         pool: asyncpg.Pool | None,
         history: HistorySource,
         summary_api: Callable[[], SummaryApi],
+        agents: AgentSettings | None,
         clock: Callable[[], datetime],
     ) -> None:
         super().__init__(
@@ -106,6 +108,7 @@ class CommunityBot(commands.Bot):
         self.matcher = PhraseMatcher(settings.lead_phrases)
         self.history = history
         self.summary_api = summary_api
+        self.agents = agents
         self.clock = clock
         self.crm = Crm(
             pool,
@@ -173,20 +176,23 @@ def create_bot(
     pool: asyncpg.Pool | None = None,
     history: HistorySource = channel_history,
     summary_api: Callable[[], SummaryApi] = load_summary_api,
+    agents: AgentSettings | None = None,
     clock: Callable[[], datetime] = _now,
 ) -> CommunityBot:
     """The community bot, configured from ``settings`` (default: the environment).
 
     ``pool``: the CRM's connections (default: created in ``setup_hook`` from
     ``DATABASE_URL``); ``history``: how a channel's messages are read, newest first;
-    ``summary_api``: the summariser (default: :mod:`backbone.community.summary`, imported
-    on first use); ``clock``: the time, timezone-aware.
+    ``summary_api``: the summariser (default: :mod:`backbone.community.summary`);
+    ``agents``: its engine (default: ``BACKBONE_LLM_*`` at each summary); ``clock``: the
+    time, timezone-aware.
     """
     return CommunityBot(
         settings or get_settings(),
         pool=pool,
         history=history,
         summary_api=summary_api,
+        agents=agents,
         clock=clock,
     )
 

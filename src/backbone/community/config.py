@@ -20,6 +20,7 @@ Channel names may be written with their ``#``. The phrase rules' syntax is
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -98,6 +99,8 @@ class CommunitySettings(CoreSettings):
     """The most messages ``!summarize-day`` reads (the summary says when it hit it)."""
     application_id: int | None = Field(default=None, gt=0)
     """The Discord application's id, for ``backbone bot invite-url``."""
+    data_dir: Path = Path(".backbone/community")
+    """CrewAI's storage for the summariser (``<data_dir>/crewai``)."""
 
     # -- the CRM API
     api_token: SecretStr = SecretStr(DEVELOPMENT_API_TOKEN)

@@ -12,14 +12,16 @@ summariser's ``ChatMessage`` and ``DayLead`` (:mod:`backbone.community.summary`)
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from datetime import datetime
-from typing import Any, Protocol, TypeAlias
+from typing import Protocol, TypeAlias
 
 import discord
 
+from backbone.agents import AgentSettings
+from backbone.community import summary
 from backbone.community.store import GuildLead
+from backbone.community.summary import ChatMessage, DayLead, DaySummary
 
 __all__ = [
     "HistorySource",
@@ -37,19 +39,32 @@ HistorySource: TypeAlias = Callable[[discord.abc.Messageable], AsyncIterable[dis
 
 
 class SummaryApi(Protocol):
-    """What the bot uses of :mod:`backbone.community.summary` (a module satisfies it)."""
+    """What the bot calls of :mod:`backbone.community.summary` (the module satisfies it;
+    tests give a stand-in)."""
 
-    ChatMessage: Callable[..., Any]
-    DayLead: Callable[..., Any]
-    summarize_day: Callable[..., Any]
-    render_summary: Callable[[Any], str]
-    split_message: Callable[..., list[str]]
+    def summarize_day(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        channel: str,
+        leads: Sequence[DayLead],
+        capped: bool,
+        cap: int,
+        settings: AgentSettings | None = None,
+        now: datetime | None = None,
+    ) -> DaySummary:
+        """The day's summary (synchronous: CrewAI)."""
+
+    def render_summary(self, summary: DaySummary) -> str:
+        """The summary as Discord markdown, inert."""
+
+    def split_message(self, text: str, limit: int = ...) -> list[str]:
+        """``text`` in chunks Discord accepts."""
 
 
 def load_summary_api() -> SummaryApi:
-    """The summariser module, imported when first needed (CrewAI is slow to import)."""
-    module: Any = importlib.import_module("backbone.community.summary")
-    return module  # type: ignore[no-any-return]
+    """The summariser: :mod:`backbone.community.summary` (CrewAI loads when a crew runs)."""
+    return summary
 
 
 def channel_history(channel: discord.abc.Messageable) -> AsyncIterator[discord.Message]:
@@ -88,10 +103,10 @@ def by_a_member(message: discord.Message) -> bool:
     )
 
 
-def chat_messages(api: SummaryApi, messages: Sequence[discord.Message]) -> list[Any]:
+def chat_messages(messages: Sequence[discord.Message]) -> list[ChatMessage]:
     """The summariser's ``ChatMessage`` of each message (plain data, safe in a thread)."""
     return [
-        api.ChatMessage(
+        ChatMessage(
             message_id=message.id,
             author_id=message.author.id,
             author_name=message.author.display_name,
@@ -102,10 +117,10 @@ def chat_messages(api: SummaryApi, messages: Sequence[discord.Message]) -> list[
     ]
 
 
-def day_leads(api: SummaryApi, leads: Sequence[GuildLead]) -> list[Any]:
+def day_leads(leads: Sequence[GuildLead]) -> list[DayLead]:
     """The summariser's ``DayLead`` of each lead event read from the CRM."""
     return [
-        api.DayLead(
+        DayLead(
             user_id=lead.user_id,
             display_name=lead.display_name,
             phrase=lead.phrase,

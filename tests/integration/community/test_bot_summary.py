@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
+from backbone.community.summary import DayLead
 from backbone.core.db import libpq_url
 from tests.unit.community._server import simulated_server
 
@@ -34,11 +35,8 @@ async def test_the_days_leads_reach_the_summariser(
         await server.say("!summarize-day", channel="random", member=server.member("alice"))
         (call,) = server.summary.calls
         (day_lead,) = call["leads"]
-        assert (day_lead.kind, day_lead.user_id, day_lead.display_name) == (
-            "lead",
-            bob.id,
-            bob.display_name,
-        )
+        assert isinstance(day_lead, DayLead)
+        assert (day_lead.user_id, day_lead.display_name) == (bob.id, bob.display_name)
         assert (day_lead.phrase, day_lead.excerpt, day_lead.at) == (
             "how (do|can) i buy",
             "how can I buy this?",

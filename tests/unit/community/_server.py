@@ -47,8 +47,6 @@ class SummaryCalls:
     def api(self) -> Any:
         """The module-like object the bot's ``summary_api`` returns."""
         return SimpleNamespace(
-            ChatMessage=lambda **fields: SimpleNamespace(kind="chat", **fields),
-            DayLead=lambda **fields: SimpleNamespace(kind="lead", **fields),
             summarize_day=self._summarize,
             render_summary=lambda summary: summary,
             split_message=lambda text, limit=2000: [

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
@@ -14,6 +15,7 @@ import discord
 import pytest
 from typer.testing import CliRunner
 
+from backbone.agents import AgentSettings, _environment
 from backbone.cli import app
 from backbone.community import bot as bot_module
 from backbone.community.bot import (
@@ -177,3 +179,46 @@ async def test_discord_out_of_reach_says_so(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(bot, "login", login)
     with pytest.raises(BotStartError, match=r"cannot reach Discord .*discord\.com:443"):
         await start_bot(bot, TOKEN)
+
+
+def test_the_bot_runs_with_the_agent_settings_and_crewai_storage(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The summariser's engine (BACKBONE_LLM_*) is read at start and given to the bot;
+    CrewAI's storage goes under the data dir; a clean stop is exit 0."""
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    monkeypatch.setenv("BACKBONE_LLM_TEMPERATURE", "0.5")
+    monkeypatch.setenv("BACKBONE_COMMUNITY_DATA_DIR", str(tmp_path / "data"))
+    # configure_crewai sets both; they are put back after the test.
+    monkeypatch.setenv("CREWAI_STORAGE_DIR", "unset")
+    monkeypatch.setattr(_environment, "_root", _environment._root)
+    seen: list[object] = []
+
+    async def run(bot: Any, token: str) -> None:
+        seen.append(bot.agents)
+
+    monkeypatch.setattr(bot_module, "start_bot", run)
+    result = runner.invoke(app, ["bot"])
+    assert result.exit_code == 0
+    (agents,) = seen
+    assert isinstance(agents, AgentSettings)
+    assert agents.temperature == 0.5
+    assert os.environ["CREWAI_STORAGE_DIR"] == str((tmp_path / "data" / "crewai").resolve())
+
+
+def test_invalid_agent_settings_are_refused_before_discord(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bad BACKBONE_LLM_* value: exit 2 naming it, nothing started."""
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    monkeypatch.setenv("BACKBONE_LLM_TEMPERATURE", "9")
+    started: list[str] = []
+
+    async def run(bot: Any, token: str) -> None:
+        started.append(token)
+
+    monkeypatch.setattr(bot_module, "start_bot", run)
+    result = runner.invoke(app, ["bot"])
+    assert result.exit_code == 2
+    assert "temperature" in result.stderr
+    assert started == []

@@ -4,12 +4,14 @@ the summariser, where the report goes, and that it can ping nobody."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import discord
 import discord.ext.test as dpytest
 import pytest
 
+from backbone.agents import LOCAL_MODEL, AgentSettings
 from tests.unit.community._server import Server, settings, simulated_server
 
 
@@ -155,3 +157,20 @@ def test_it_is_also_a_slash_command(server: Server) -> None:
     assert isinstance(command, discord.app_commands.Command)
     (parameter,) = command.parameters
     assert (parameter.name, parameter.required) == ("channel", False)
+
+
+@pytest.mark.parametrize("hours_later", [0, 25])
+async def test_the_window_is_the_24_hours_before_the_clock(
+    monkeypatch: pytest.MonkeyPatch, hours_later: int
+) -> None:
+    """The summariser gets the bot's time and engine; a message over 24 hours old is not
+    in the day."""
+    later = datetime.now(UTC) + timedelta(hours=hours_later, minutes=1)
+    async with simulated_server(monkeypatch, clock=lambda: later) as server:
+        server.make_admin(server.member("alice"))
+        server.bot.agents = AgentSettings(model=LOCAL_MODEL)
+        await server.say("pricing?", channel="general-chat", member=server.member("bob"))
+        await _command(server, "!summarize-day")
+        (call,) = server.summary.calls
+        assert (call["now"], call["settings"]) == (later, server.bot.agents)
+        assert len(call["messages"]) == (1 if hours_later == 0 else 0)

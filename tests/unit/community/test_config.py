@@ -213,3 +213,12 @@ def test_bot_options_out_of_bounds_are_refused(
     monkeypatch.setenv(variable, value)
     with pytest.raises(ValidationError):
         settings()
+
+
+def test_the_data_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CrewAI's storage for the summariser: .backbone/community unless set."""
+    from pathlib import Path
+
+    assert settings().data_dir == Path(".backbone/community")
+    monkeypatch.setenv("BACKBONE_COMMUNITY_DATA_DIR", "/var/lib/community")
+    assert settings().data_dir == Path("/var/lib/community")

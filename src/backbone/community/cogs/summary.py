@@ -13,14 +13,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
 
+from backbone.agents import AgentSettings
 from backbone.community.cogs._common import find_text_channel, is_admin
-from backbone.community.history import by_a_member, chat_messages, day_leads, read_recent
+from backbone.community.history import (
+    SummaryApi,
+    by_a_member,
+    chat_messages,
+    day_leads,
+    read_recent,
+)
+from backbone.community.summary import ChatMessage, DayLead
 
 if TYPE_CHECKING:
     from backbone.community.bot import CommunityBot
@@ -76,15 +84,22 @@ class SummaryCog(commands.Cog, name="Summary"):
         self, guild: discord.Guild, channel: discord.TextChannel
     ) -> list[str] | None:
         """The report's chunks, or None if reading or summarising failed (logged)."""
-        bot, cap = self.bot, self.bot.settings.summary_cap
-        since = bot.clock() - DAY
+        bot, cap, now = self.bot, self.bot.settings.summary_cap, self.bot.clock()
+        since = now - DAY
         try:
             read, capped = await read_recent(bot.history(channel), since=since, cap=cap)
-            api = bot.summary_api()
-            messages = chat_messages(api, [m for m in read if self._kept(m)])
-            leads = day_leads(api, await bot.crm.day_leads(guild.id, since) or [])
+            messages = chat_messages([m for m in read if self._kept(m)])
+            leads = day_leads(await bot.crm.day_leads(guild.id, since) or [])
             return await asyncio.to_thread(
-                _summarise, api, messages, channel=channel.name, leads=leads, capped=capped, cap=cap
+                _summarise,
+                bot.summary_api(),
+                messages,
+                channel=channel.name,
+                leads=leads,
+                capped=capped,
+                cap=cap,
+                settings=bot.agents,
+                now=now,
             )
         except Exception:
             logger.exception("summary_failed guild=%s channel=%s", guild.id, channel.id)
@@ -99,8 +114,19 @@ class SummaryCog(commands.Cog, name="Summary"):
         return not (text == prefix or text.startswith(prefix + " "))
 
 
-def _summarise(api: Any, messages: list[Any], **options: Any) -> list[str]:
+def _summarise(
+    api: SummaryApi,
+    messages: list[ChatMessage],
+    *,
+    channel: str,
+    leads: list[DayLead],
+    capped: bool,
+    cap: int,
+    settings: AgentSettings | None,
+    now: datetime,
+) -> list[str]:
     """The summariser's report of the day as message-sized chunks (runs in a thread)."""
-    summary = api.summarize_day(messages, **options)
-    chunks: list[str] = api.split_message(api.render_summary(summary))
-    return chunks
+    day = api.summarize_day(
+        messages, channel=channel, leads=leads, capped=capped, cap=cap, settings=settings, now=now
+    )
+    return api.split_message(api.render_summary(day))
