@@ -21,6 +21,7 @@ class RecordingCrm:
     def __init__(self) -> None:
         self.leads: list[tuple[int, str]] = []
         self.counted: bool | None = True
+        self.pending: dict[int, object] = {}
 
     async def lead(self, message: discord.Message, found: LeadMatch) -> bool | None:
         self.leads.append((message.id, found.rule))
