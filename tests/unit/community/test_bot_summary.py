@@ -111,7 +111,7 @@ async def test_a_summariser_failure_is_told_and_the_bot_carries_on(
     posted; the next command works."""
     server.summary.error = RuntimeError("model unavailable")
     (failure,) = await _command(server, "!summarize-day")
-    assert failure["content"] == "The summary failed; the bot's log says why."
+    assert failure["content"] == "The summary failed (RuntimeError); the bot's log says why."
     assert "summary_failed" in caplog.text
     assert server.messages_in("admin-reports") == []
     server.summary.error = None

@@ -69,9 +69,13 @@ class SummaryCog(commands.Cog, name="Summary"):
             await ctx.send(f"I cannot find the channel `{missing}`.", allowed_mentions=_QUIET)
             return
         await ctx.defer()
-        chunks = await self._summary(ctx.guild, target)
-        if chunks is None:
-            await ctx.send("The summary failed; the bot's log says why.", allowed_mentions=_QUIET)
+        try:
+            chunks = await self._summary(ctx.guild, target)
+        except Exception as exc:
+            # The kind only: the details (a provider's reply, URLs) belong in the log.
+            logger.exception("summary_failed guild=%s channel=%s", ctx.guild.id, target.id)
+            failed = f"The summary failed ({type(exc).__name__}); the bot's log says why."
+            await ctx.send(failed, allowed_mentions=_QUIET)
             return
         for chunk in chunks:
             await report.send(chunk, allowed_mentions=_QUIET)
@@ -80,36 +84,30 @@ class SummaryCog(commands.Cog, name="Summary"):
             allowed_mentions=_QUIET,
         )
 
-    async def _summary(
-        self, guild: discord.Guild, channel: discord.TextChannel
-    ) -> list[str] | None:
-        """The report's chunks, or None if reading or summarising failed (logged)."""
+    async def _summary(self, guild: discord.Guild, channel: discord.TextChannel) -> list[str]:
+        """The report's chunks: the channel's day read, the CRM's leads, the summariser."""
         bot, cap, now = self.bot, self.bot.settings.summary_cap, self.bot.clock()
         since = now - DAY
-        try:
-            read, capped = await read_recent(bot.history(channel), since=since, cap=cap)
-            messages = chat_messages([m for m in read if self._kept(m)])
-            leads = day_leads(await bot.crm.day_leads(guild.id, since) or [])
-            return await asyncio.to_thread(
-                _summarise,
-                bot.summary_api(),
-                messages,
-                channel=channel.name,
-                leads=leads,
-                capped=capped,
-                cap=cap,
-                settings=bot.agents,
-                now=now,
-            )
-        except Exception:
-            logger.exception("summary_failed guild=%s channel=%s", guild.id, channel.id)
-            return None
+        read, capped = await read_recent(bot.history(channel), since=since, cap=cap)
+        messages = chat_messages([m for m in read if self._kept(m)])
+        leads = day_leads(await bot.crm.day_leads(guild.id, since) or [])
+        return await asyncio.to_thread(
+            _summarise,
+            bot.summary_api(),
+            messages,
+            channel=channel.name,
+            leads=leads,
+            capped=capped,
+            cap=cap,
+            settings=bot.agents,
+            now=now,
+        )
 
     def _kept(self, message: discord.Message) -> bool:
         """Members' messages only: no bot (its earlier summaries), no command calls."""
         if not by_a_member(message):
             return False
-        prefix = "!" + COMMAND
+        prefix = f"{self.bot.command_prefix}{COMMAND}"
         text = message.content.strip()
         return not (text == prefix or text.startswith(prefix + " "))
 
