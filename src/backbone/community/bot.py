@@ -159,9 +159,11 @@ class CommunityBot(commands.Bot):
         if isinstance(exception, commands.CommandNotFound):
             return
         if isinstance(exception, commands.UserInputError | commands.CheckFailure):
-            await context.send(
-                str(exception)[:300], allowed_mentions=discord.AllowedMentions.none()
-            )
+            reply = str(exception)[:300]
+            if isinstance(exception, commands.UserInputError) and context.command is not None:
+                usage = f"{context.clean_prefix}{context.command.qualified_name}"
+                reply += f" (usage: `{usage} {context.command.signature}`)"
+            await context.send(reply, allowed_mentions=discord.AllowedMentions.none())
             return
         logger.error(
             "command_failed command=%s",

@@ -10,6 +10,7 @@ from typing import Any
 import discord
 import discord.ext.test as dpytest
 import pytest
+from discord.ext import commands
 
 from backbone.agents import LOCAL_MODEL, AgentSettings
 from tests.unit.community._server import Server, settings, simulated_server
@@ -174,3 +175,18 @@ async def test_the_window_is_the_24_hours_before_the_clock(
         (call,) = server.summary.calls
         assert (call["now"], call["settings"]) == (later, server.bot.agents)
         assert len(call["messages"]) == (1 if hours_later == 0 else 0)
+
+
+async def test_an_argument_that_is_no_channel_is_refused_with_the_usage(server: Server) -> None:
+    """`!summarize-day @everyone` does not fall back to the default channel: the usage,
+    sent with no mention allowed, and nothing read. (dpytest re-raises command errors
+    after the bot's handler has run.)"""
+    alice = server.member("alice")
+    with pytest.raises(commands.TooManyArguments):
+        await server.say("!summarize-day @everyone", channel="random", member=alice)
+    (reply,) = server.sent
+    assert reply["content"] == (
+        "Too many arguments passed to summarize-day (usage: `!summarize-day [channel]`)"
+    )
+    assert reply["allowed_mentions"] == {"parse": []}
+    assert server.reads == []

@@ -52,7 +52,10 @@ class SummaryCog(commands.Cog, name="Summary"):
     @commands.guild_only()
     # mypy cannot solve hybrid_command's union of callback types (any callback fails).
     @commands.hybrid_command(  # type: ignore[arg-type]
-        name=COMMAND, description="Summarise a channel's last 24 hours."
+        name=COMMAND,
+        description="Summarise a channel's last 24 hours.",
+        # "!summarize-day #typo" must not summarise the default channel instead.
+        ignore_extra=False,
     )
     async def summarize_day(self, ctx: Context, channel: discord.TextChannel | None = None) -> None:
         """Summarise the last 24 hours of a channel (default: the first lead channel)."""
