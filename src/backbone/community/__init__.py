@@ -7,6 +7,8 @@
 - :mod:`~backbone.community.welcome`: :func:`render_welcome`, a template filled with a
   member's details, their name and the server's escaped so they can neither ping nor
   format.
+- :func:`create_app` (:mod:`~backbone.community.main`): the CRM's read-only HTTP API
+  (port 8004, a bearer token): members by status, one with its lead events, a CSV export.
 """
 
 from backbone.community.config import (
@@ -22,6 +24,7 @@ from backbone.community.leads import (
     PhraseMatcher,
     PhraseRuleError,
 )
+from backbone.community.main import create_app
 from backbone.community.welcome import (
     MAX_MESSAGE_CHARS,
     MAX_TEMPLATE_CHARS,
@@ -45,6 +48,7 @@ __all__ = [
     "PhraseMatcher",
     "PhraseRuleError",
     "WelcomeTemplateError",
+    "create_app",
     "escape_discord_text",
     "get_settings",
     "render_welcome",
