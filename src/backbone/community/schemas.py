@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field
@@ -136,7 +136,10 @@ def neutralise_formula(text: str) -> str:
 
 
 def _timestamp(value: datetime | None) -> str:
-    return "" if value is None else value.isoformat()
+    """ISO 8601 in UTC with a ``Z``, as the JSON bodies write it; empty for unknown."""
+    if value is None:
+        return ""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def csv_lines(rows: Iterable[MemberRow], *, header: bool = False) -> str:

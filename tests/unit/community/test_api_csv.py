@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -55,8 +55,8 @@ def test_lines_are_rfc_4180_with_a_header() -> None:
         "hot-lead",
         "3",
         "",
-        "2026-12-01T12:00:00+00:00",
-        "2026-12-01T12:00:00+00:00",
+        "2026-12-01T12:00:00Z",
+        "2026-12-01T12:00:00Z",
     ]
 
 
@@ -70,3 +70,10 @@ def test_awkward_names_round_trip() -> None:
 def test_no_rows_no_header_is_empty() -> None:
     """A later batch with no rows adds nothing."""
     assert csv_lines([]) == ""
+
+
+def test_timestamps_are_utc_with_a_z() -> None:
+    """A time in another offset is written in UTC, as the JSON bodies write it."""
+    paris = datetime(2026, 12, 1, 13, 0, tzinfo=timezone(timedelta(hours=1)))
+    text = csv_lines([_row("Ada", joined_at=paris)])
+    assert next(csv.reader(io.StringIO(text)))[6] == "2026-12-01T12:00:00Z"
