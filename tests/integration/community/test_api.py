@@ -3,6 +3,7 @@ its lead events, the CSV export, and a database that is down."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import functools
 import io
@@ -13,7 +14,8 @@ import pytest
 
 from backbone.community import create_app
 from backbone.community import routes as community_routes
-from backbone.community.store import iter_members
+from backbone.community.store import MemberRow, iter_members
+from tests.integration._live import live_servers
 from tests.integration.community._api import (
     AUTH,
     GUILD,
@@ -248,6 +250,26 @@ async def test_a_database_that_is_down_is_503_with_retry_after() -> None:
             response = await api.get(path, headers=AUTH)
             assert_problem(response, 503)
             assert response.headers["Retry-After"].isdigit()
+
+
+def test_an_export_cut_short_is_never_passed_off_as_complete(
+    migrated_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database lost after the first batch: the client's download ends without its
+    final chunk (an error), not as a shorter CSV that looks whole."""
+
+    async def lost_after_one(pool: object, **_: object) -> AsyncIterator[list[MemberRow]]:
+        async for batch in iter_members(pool, batch_size=1):  # type: ignore[arg-type]
+            yield batch
+            raise ConnectionResetError("the database went away")
+
+    monkeypatch.setattr(community_routes, "iter_members", lost_after_one)
+    asyncio.run(seed(migrated_database, ["a", "b"]))
+    settings = community_settings(database_url=migrated_database)
+    with live_servers() as servers:
+        url = servers.start(create_app(settings), settings=settings)
+        with pytest.raises(httpx.RemoteProtocolError, match="incomplete"):
+            httpx.get(f"{url}/members.csv", headers=AUTH, timeout=10)
 
 
 def test_the_app_needs_a_database() -> None:
