@@ -11,6 +11,8 @@
   a channel's day of :class:`ChatMessage` summarised by the Community Summariser crew
   over measured topics (yake), sentiment (VADER) and open questions;
   :func:`render_summary` (inert Discord markdown) and :func:`split_message`.
+- :func:`create_app` (:mod:`~backbone.community.main`): the CRM's read-only HTTP API
+  (port 8004, a bearer token): members by status, one with its lead events, a CSV export.
 """
 
 from backbone.community.config import (
@@ -26,6 +28,7 @@ from backbone.community.leads import (
     PhraseMatcher,
     PhraseRuleError,
 )
+from backbone.community.main import create_app
 from backbone.community.summary import (
     MAX_DISCORD_MESSAGE,
     SUMMARY_WINDOW,
@@ -64,6 +67,7 @@ __all__ = [
     "PhraseMatcher",
     "PhraseRuleError",
     "WelcomeTemplateError",
+    "create_app",
     "escape_discord_text",
     "get_settings",
     "render_summary",
