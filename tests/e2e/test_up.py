@@ -18,6 +18,7 @@ import httpx
 import psutil
 import pytest
 
+from backbone.community import DEVELOPMENT_API_TOKEN
 from backbone.devstack import find_free_port
 from tests._local import scratch_directory
 
@@ -33,6 +34,7 @@ PROCESSES = (
     "reports",
     "assistant",
     "review",
+    "community",
     "github",
     "redis",
     "postgres",
@@ -71,8 +73,12 @@ class Up:
         return psutil.Process(self.process.pid).children(recursive=True)
 
 
+# No Discord token reaches up: its bot stays off (and up says so).
+_NOT_PASSED = ("REDIS_URL", "DATABASE_URL", "DISCORD_TOKEN", "BACKBONE_COMMUNITY_DISCORD_TOKEN")
+
+
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    env = {k: v for k, v in os.environ.items() if k not in _NOT_PASSED}
     env.update(PYTHONUNBUFFERED="1", COLUMNS="200", **extra)
     return env
 
@@ -301,6 +307,18 @@ def _stop_and_check(up: Up, sig: signal.Signals) -> None:
     assert f"{sig.name}: stopping" in up.output()
 
 
+def _community_answers(up: Up) -> None:
+    """The README's CRM curls answer (migrated, empty), and up said the bot is off."""
+    assert "community-bot: not started - no Discord token" in up.output()
+    crm = f"http://127.0.0.1:{up.ports['community']}"
+    auth = {"Authorization": f"Bearer {DEVELOPMENT_API_TOKEN}"}
+    page = httpx.get(f"{crm}/members", params={"status": "hot-lead"}, headers=auth, timeout=10)
+    assert page.json()["total"] == 0, page.text
+    export = httpx.get(f"{crm}/members.csv", headers=auth, timeout=10)
+    assert export.text.startswith("id,guild_id,user_id,display_name,"), export.text
+    assert httpx.get(f"{crm}/members", timeout=10).status_code == 401
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_embedded_stack_serves_flaky_and_stops_everything(
     tmp_path: Path, sig: signal.Signals
@@ -315,6 +333,7 @@ def test_embedded_stack_serves_flaky_and_stops_everything(
         _mocks_answer(up)
         if sig is signal.SIGINT:
             _review_posted(up, tmp_path)
+            _community_answers(up)
         _stop_and_check(up, sig)
     assert (tmp_path / "data" / "postgres" / "PG_VERSION").exists()
 

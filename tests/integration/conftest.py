@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import sys
@@ -14,6 +15,8 @@ import pytest
 from backbone.assistant import create_app as create_assistant
 from backbone.assistant.config import AssistantSettings
 from backbone.assistant.migrations import VERSIONS as ASSISTANT_VERSIONS
+from backbone.community import create_app as create_community
+from backbone.community.migrations import VERSIONS as COMMUNITY_VERSIONS
 from backbone.core.db import migrate
 from backbone.gateway import create_app as create_gateway
 from backbone.gateway.config import GatewaySettings
@@ -87,6 +90,30 @@ def live_review(
 def review_tokens() -> Callable[[str, str], str]:
     """The review API's one token, for every request."""
     from tests.integration.review.conftest import TOKEN
+
+    return lambda _method, _path: TOKEN
+
+
+@pytest.fixture(scope="session")
+def live_community(postgres_server_url: str) -> Iterator[str]:
+    """The CRM API's URL, live on loopback with a migrated database holding members
+    (hot leads with lead events among them, names a spreadsheet would run as formulas)."""
+    from tests.integration.community._api import community_settings, seed, seed_leads
+
+    with contextlib.ExitStack() as stack:
+        database_url = stack.enter_context(_services.fresh_database(postgres_server_url))
+        migrate(database_url, locations=[COMMUNITY_VERSIONS])
+        asyncio.run(seed(database_url, ["Ada", "=cmd|' /C calc'!A0", 'Smith, "Jo"', "Bo"]))
+        asyncio.run(seed_leads(database_url, user=1001, messages=[1, 2, 3]))
+        settings = community_settings(database_url=database_url)
+        servers = stack.enter_context(live_servers())
+        yield servers.start(create_community(settings), settings=settings)
+
+
+@pytest.fixture(scope="session")
+def community_tokens() -> Callable[[str, str], str]:
+    """The CRM API's one token, for every request."""
+    from tests.integration.community._api import TOKEN
 
     return lambda _method, _path: TOKEN
 

@@ -125,6 +125,14 @@ include-operation-id = "receiveGitHubWebhook"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401"]
 """
 
+# The CRM API's member routes all need its one token, which the auth hook puts in: told
+# not to draw an Authorization header of its own (as for the review API). Requests
+# without the token or with a wrong one: tests/integration/community/test_api.py.
+COMMUNITY_SCHEMATHESIS = """
+[generation]
+with-security-parameters = false
+"""
+
 
 @st.composite
 def csv_files(draw: st.DrawFn) -> bytes:
@@ -261,5 +269,15 @@ CONTRACTS = (
         live="live_review",
         bearer="review_tokens",
         schemathesis_config=REVIEW_SCHEMATHESIS,
+    ),
+    ContractCase(
+        name="community",
+        contract="contracts/openapi/community.yaml",
+        app_factory="backbone.community:create_app",
+        settings="backbone.community.config:CommunitySettings",
+        test_settings=UNREACHABLE_STORES,
+        live="live_community",
+        bearer="community_tokens",
+        schemathesis_config=COMMUNITY_SCHEMATHESIS,
     ),
 )

@@ -35,7 +35,7 @@ from backbone.devstack import SignalGuard
 
 __all__ = ["BENCHMARKS", "AllOptions", "bench_all", "bench_argv"]
 
-BENCHMARKS = ("client", "gateway", "reports", "assistant", "review", "locust")
+BENCHMARKS = ("client", "gateway", "reports", "assistant", "review", "community", "locust")
 """Every benchmark, in the order ``all`` runs them."""
 TIMEOUT = 3600.0
 """Seconds one benchmark may take before it is stopped."""
@@ -75,6 +75,7 @@ def bench_argv(name: str, options: AllOptions) -> list[str]:
         "reports": ["--duration", seconds],
         "assistant": ["--seconds", seconds],
         "review": ["--seconds", seconds],
+        "community": [],
         "locust": [
             *("--out", str(options.folder), "--seconds", str(options.locust_seconds)),
             *("--users", str(options.locust_users)),

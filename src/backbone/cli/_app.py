@@ -323,6 +323,37 @@ def bench_review(
     raise typer.Exit(run_bench(options, out=_out(), err=_err()))
 
 
+@bench_app.command("community")
+def bench_community(
+    messages: Annotated[
+        int, typer.Option(min=1, help="Messages through the lead detector.")
+    ] = 20_000,
+    lead_share: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of the messages that are leads.")
+    ] = 0.1,
+    concurrency: Annotated[
+        int, typer.Option(min=1, help="Messages handled at once (the bot's pool size).")
+    ] = 10,
+    summary_messages: Annotated[
+        int, typer.Option(min=1, help="Messages in the day the summary reads.")
+    ] = 5_000,
+    rounds: Annotated[int, typer.Option(min=1, help="Timed rounds of the summary.")] = 3,
+) -> None:
+    """Lead detector messages/s with its CRM write, and the day's summary on `local`."""
+    with _bench_extra():
+        from backbone.bench import CommunityOptions
+        from backbone.bench import bench_community as run_bench
+
+    options = CommunityOptions(
+        messages=messages,
+        lead_share=lead_share,
+        concurrency=concurrency,
+        summary_messages=summary_messages,
+        rounds=rounds,
+    )
+    raise typer.Exit(run_bench(options, out=_out(), err=_err()))
+
+
 @bench_app.command("locust")
 def bench_locust(
     out: Annotated[Path, typer.Option(help="Folder for Locust's HTML and CSV reports.")] = Path(

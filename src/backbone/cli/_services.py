@@ -58,6 +58,11 @@ class ServiceSpec:
     """Extra uvicorn options for ``backbone serve``, as (name, value) pairs."""
     migrations: str | None = None
     """The module whose ``VERSIONS`` directory holds the service's Alembic revisions."""
+    start_if_set: tuple[str, ...] = ()
+    """For a command: start it only when one of these variables is set (not blank) in the
+    environment or ``.env`` (a bot's token); ``up`` says which when it does not."""
+    start_if_set_what: str = ""
+    """What those variables hold, for ``up``'s note (e.g. ``Discord token``)."""
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name) or self.name in INFRASTRUCTURE:
@@ -68,6 +73,8 @@ class ServiceSpec:
             raise ValueError(f"{self.name}: an app needs 'module:factory' and a port")
         if self.command is not None and self.port is not None:
             raise ValueError(f"{self.name}: a command service has no port")
+        if self.start_if_set and self.app is not None:
+            raise ValueError(f"{self.name}: only a command can be optional (start_if_set)")
 
     @property
     def is_http(self) -> bool:
@@ -159,6 +166,22 @@ SERVICES: Mapping[str, ServiceSpec] = {
         command=("backbone.cli", "worker", "review"),
         # The fake GitHub first: without credentials `up` points the worker at it.
         needs=frozenset({REDIS, POSTGRES, "github"}),
+    ),
+    "community": ServiceSpec(
+        name="community",
+        app="backbone.community:create_app",
+        port=8004,
+        needs=frozenset({POSTGRES}),
+        # Every /members route needs the API token: the table suggests what needs none.
+        try_path="/readyz",
+        migrations="backbone.community.migrations",
+    ),
+    "community-bot": ServiceSpec(
+        name="community-bot",
+        command=("backbone.cli", "bot"),
+        needs=frozenset({POSTGRES, "community"}),
+        start_if_set=("BACKBONE_COMMUNITY_DISCORD_TOKEN", "DISCORD_TOKEN"),
+        start_if_set_what="Discord token",
     ),
     "github": ServiceSpec(
         name="github",

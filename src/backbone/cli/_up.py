@@ -46,7 +46,7 @@ from backbone.devstack import (
     spawn,
 )
 
-__all__ = ["StartupError", "UpOptions", "run_up"]
+__all__ = ["StartupError", "UpOptions", "optional_start", "run_up"]
 
 INFRA_HOST = "127.0.0.1"
 READY_LINE = "backbone up: ready (Ctrl-C to stop)"
@@ -112,6 +112,12 @@ class _Stack:
             self._migrate(self.urls[POSTGRES])
         depth: dict[str, int] = {}
         for spec in specs:
+            start, note = optional_start(spec, self.env)
+            if note:
+                self.out.print(note)
+            if not start:
+                self.rows.append(Row(spec.name, "-", "-", "not started"))
+                continue
             depth[spec.name] = 1 + max((depth.get(n, 0) for n in spec.needs), default=0)
             self._start_service(spec, ports.get(spec.name), _TIER_SERVICES + depth[spec.name])
 
@@ -193,6 +199,22 @@ class _Stack:
         )
         env.update(fake_github_env(env, self.service_urls.get("github")))
         return env
+
+
+def optional_start(spec: ServiceSpec, env: Mapping[str, str]) -> tuple[bool, str | None]:
+    """Whether ``up`` starts ``spec`` and what it says about that (None: nothing).
+
+    A service with ``start_if_set`` (the community bot and its Discord token) starts only
+    when one of those variables is set, not blank, in ``env`` (the environment over
+    ``.env``); either way ``up`` says so, naming the variable.
+    """
+    if not spec.start_if_set:
+        return True, None
+    what = spec.start_if_set_what or "setting"
+    found = next((name for name in spec.start_if_set if env.get(name, "").strip()), None)
+    if found is None:
+        return False, f"{spec.name}: not started - no {what} (set {spec.start_if_set[0]})"
+    return True, f"{spec.name}: starting with the {what} in {found}"
 
 
 GITHUB_CREDENTIALS = ("BACKBONE_REVIEW_GITHUB_TOKEN", "BACKBONE_REVIEW_GITHUB_APP_ID")

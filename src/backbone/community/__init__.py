@@ -11,6 +11,8 @@
   a channel's day of :class:`ChatMessage` summarised by the Community Summariser crew
   over measured topics (yake), sentiment (VADER) and open questions;
   :func:`render_summary` (inert Discord markdown) and :func:`split_message`.
+- :func:`create_app` (:mod:`~backbone.community.main`): the CRM's read-only HTTP API
+  (port 8004, a bearer token): members by status, one with its lead events, a CSV export.
 - :mod:`~backbone.community.bot`: :func:`create_bot`, the discord.py bot (imported on
   first use, so the parts above run without discord.py).
 """
@@ -30,6 +32,7 @@ from backbone.community.leads import (
     PhraseMatcher,
     PhraseRuleError,
 )
+from backbone.community.main import create_app
 from backbone.community.summary import (
     MAX_DISCORD_MESSAGE,
     SUMMARY_WINDOW,
@@ -71,6 +74,7 @@ __all__ = [
     "PhraseMatcher",
     "PhraseRuleError",
     "WelcomeTemplateError",
+    "create_app",
     "create_bot",
     "escape_discord_text",
     "get_settings",

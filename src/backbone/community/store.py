@@ -29,10 +29,15 @@ import asyncpg
 from backbone.community.models import EXCERPT_MAX, MemberStatus
 
 __all__ = [
+    "GuildLead",
     "LeadEventRow",
     "MemberRow",
     "get_member",
+    "insert_missing_members",
+    "iter_members",
+    "lead_events_since",
     "list_members",
+    "member_detail",
     "record_lead",
     "upsert_member",
 ]
@@ -226,9 +231,68 @@ async def get_member(conn: Executor, member_id: int) -> tuple[MemberRow, list[Le
     return MemberRow.of(record), [LeadEventRow(**dict(event)) for event in events]
 
 
-# -- what the bot's reconciler and its day summary need
+# -- the CRM API's reads (appended for the read-only HTTP API)
 
-__all__ += ["GuildLead", "insert_missing_members", "lead_events_since"]
+EXPORT_BATCH = 500
+"""Members read per query by :func:`iter_members`."""
+_GET_RECENT_EVENTS = """
+SELECT id, member_id, message_id, channel_id, phrase, excerpt, at
+FROM community_lead_events WHERE member_id = $1 ORDER BY at DESC, id DESC LIMIT $2
+"""
+_COUNT_EVENTS = "SELECT count(*) FROM community_lead_events WHERE member_id = $1"
+
+
+async def iter_members(
+    conn: Executor,
+    *,
+    guild_id: int | None = None,
+    status: MemberStatus | None = None,
+    batch_size: int = EXPORT_BATCH,
+) -> AsyncIterator[list[MemberRow]]:
+    """Every matching member in batches of at most ``batch_size``, by ``id`` (the order
+    the CRM first recorded them).
+
+    Each batch is one query after the last id seen (keyset), a pool's connection held only
+    for it: the table is never in memory at once, and a row whose ``last_seen_at`` changes
+    meanwhile is still read exactly once.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    where, arguments = _member_filter(guild_id, status)
+    n = len(arguments)
+    after = f"id > ${n + 1}"
+    where = f"{where} AND {after}" if where else f" WHERE {after}"
+    query = (
+        f"SELECT {_MEMBER_COLUMNS} FROM community_members{where}"  # noqa: S608 - fixed fragments
+        f" ORDER BY id LIMIT ${n + 2}"
+    )
+    last = 0
+    while True:
+        records = await conn.fetch(query, *arguments, last, batch_size)
+        if not records:
+            return
+        batch = [MemberRow.of(record) for record in records]
+        yield batch
+        if len(batch) < batch_size:
+            return
+        last = batch[-1].id
+
+
+async def member_detail(
+    conn: Executor, member_id: int, *, events: int
+) -> tuple[MemberRow, list[LeadEventRow], int] | None:
+    """The member with this id, their newest ``events`` lead events (newest first) and how
+    many they have in all; None for an unknown id."""
+    async with _connection(conn) as connection:
+        record = await connection.fetchrow(_GET_MEMBER, member_id)
+        if record is None:
+            return None
+        rows = await connection.fetch(_GET_RECENT_EVENTS, member_id, events)
+        total = await connection.fetchval(_COUNT_EVENTS, member_id)
+    return MemberRow.of(record), [LeadEventRow(**dict(row)) for row in rows], int(total)
+
+
+# -- what the bot's reconciler and its day summary need
 
 _INSERT_MISSING = """
 INSERT INTO community_members

@@ -45,6 +45,7 @@ def test_each_benchmark_gets_the_runs_durations(tmp_path: Path) -> None:
     assert bench_argv("reports", options) == [*prefix, "reports", "--duration", "3"]
     assert bench_argv("assistant", options) == [*prefix, "assistant", "--seconds", "3"]
     assert bench_argv("review", options) == [*prefix, "review", "--seconds", "3"]
+    assert bench_argv("community", options) == [*prefix, "community"]
     locust = bench_argv("locust", options)
     assert locust[: len(prefix) + 1] == [*prefix, "locust"]
     assert locust[locust.index("--out") + 1] == str(options.folder)

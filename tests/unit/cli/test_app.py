@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from backbone.assistant.migrations import VERSIONS as ASSISTANT_VERSIONS
 from backbone.cli import app
 from backbone.cli._services import INFRASTRUCTURE, SERVICES
+from backbone.community.migrations import VERSIONS as COMMUNITY_VERSIONS
 from backbone.core.server import LimitedHttpToolsProtocol
 from backbone.reports.migrations import VERSIONS as REPORT_VERSIONS
 from backbone.review.migrations import VERSIONS as REVIEW_VERSIONS
@@ -94,7 +95,7 @@ def test_serve_port_from_the_environment_in_use_is_a_clear_error(
 
 def test_up_unknown_only_name_exits_2(runner: CliRunner) -> None:
     """`up --only nope` is a usage error naming the known services and infrastructure."""
-    result = runner.invoke(app, ["up", "--only", "nope"], env={"COLUMNS": "200"})
+    result = runner.invoke(app, ["up", "--only", "nope"], env={"COLUMNS": "400"})
     assert result.exit_code == 2
     assert "known: " + ", ".join(sorted({*SERVICES, *INFRASTRUCTURE})) in result.output
 
@@ -169,7 +170,7 @@ def test_migrate_upgrades_the_configured_database(
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@db.example/app")
     result = runner.invoke(app, ["migrate"])
     assert result.exit_code == 0, result.output
-    expected = [ASSISTANT_VERSIONS, REPORT_VERSIONS, REVIEW_VERSIONS]
+    expected = [ASSISTANT_VERSIONS, COMMUNITY_VERSIONS, REPORT_VERSIONS, REVIEW_VERSIONS]
     assert seen == [("postgresql://u@db.example/app", expected)]
 
 

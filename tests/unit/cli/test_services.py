@@ -177,3 +177,27 @@ async def test_the_fake_githubs_suggested_curl_answers_200() -> None:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:9004") as client:
         assert (await client.get(spec.try_path)).status_code == 200
+
+
+def test_the_community_crm_and_its_bot_are_registered() -> None:
+    """The CRM API (8004, its migrations) needs PostgreSQL; the bot (``backbone bot``) is a
+    command after the CRM, started only with a Discord token."""
+    api, bot = SERVICES["community"], SERVICES["community-bot"]
+    assert (api.app, api.port, api.needs, api.migrations) == (
+        "backbone.community:create_app",
+        8004,
+        frozenset({"postgres"}),
+        "backbone.community.migrations",
+    )
+    assert (bot.command, bot.needs) == (
+        ("backbone.cli", "bot"),
+        frozenset({"postgres", "community"}),
+    )
+    assert bot.start_if_set == ("BACKBONE_COMMUNITY_DISCORD_TOKEN", "DISCORD_TOKEN")
+    assert api.start_if_set == ()
+
+
+def test_start_if_set_is_for_commands_only() -> None:
+    """An HTTP app others may need cannot be optional."""
+    with pytest.raises(ValueError, match="start_if_set"):
+        ServiceSpec(name="x", app="m:f", port=1, start_if_set=("TOKEN",))

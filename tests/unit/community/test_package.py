@@ -41,3 +41,11 @@ def test_importing_the_package_does_not_import_discord() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_crm_api_factory_is_exported() -> None:
+    """``backbone.community.create_app`` is the CRM API's factory (``backbone serve
+    community``)."""
+    from backbone.community.main import create_app
+
+    assert backbone.community.create_app is create_app

@@ -139,7 +139,8 @@ def test_alembic_config_points_into_package() -> None:
 
 def test_core_holds_only_its_baseline_and_services_branch_from_it() -> None:
     """Core's own history is its baseline; each service's revisions are a branch on it,
-    with one head each (the assistant's, the report processor's and the review's newest)."""
+    with one head each (the assistant's, the report processor's, the review's and the
+    community CRM's newest)."""
     from alembic.script import ScriptDirectory
 
     from backbone.cli._services import migration_locations
@@ -152,6 +153,7 @@ def test_core_holds_only_its_baseline_and_services_branch_from_it() -> None:
     assert sorted(script.get_heads()) == [
         "0005_report_jobs_idempotency",
         "a0005_assistant_automation",
+        "c0001_community",
         "r0001_review_jobs",
     ]
     assert script.get_base() == "0001_baseline"
