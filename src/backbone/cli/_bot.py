@@ -9,14 +9,19 @@ token itself is never printed (and masked in the log).
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+import contextlib
+import signal
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 
-__all__ = ["bot_app", "run_bot"]
+if TYPE_CHECKING:
+    from backbone.community.bot import CommunityBot
+
+__all__ = ["bot_app", "run_bot", "serve"]
 
 NOT_CONFIGURED = (
     "no Discord token: set BACKBONE_COMMUNITY_DISCORD_TOKEN (or DISCORD_TOKEN) in the"
@@ -41,10 +46,28 @@ def _err() -> Console:
     return Console(stderr=True, markup=False, soft_wrap=True)
 
 
+async def serve(bot: CommunityBot, token: str) -> None:
+    """Run ``bot`` until it is closed; SIGTERM (how ``backbone up`` stops it) closes it
+    gracefully: the connection, then the pool, pending leads logged."""
+    from backbone.community import bot as bot_module
+
+    loop = asyncio.get_running_loop()
+    closing: list[asyncio.Task[None]] = []  # a reference, so the task is not collected
+    with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+        loop.add_signal_handler(
+            signal.SIGTERM, lambda: closing.append(loop.create_task(bot.close()))
+        )
+    try:
+        await bot_module.start_bot(bot, token)
+    finally:
+        with contextlib.suppress(NotImplementedError):
+            loop.remove_signal_handler(signal.SIGTERM)
+
+
 def run_bot(err: Console) -> int:
     """Run the bot until it is stopped; the exit code (2: not configured, 1: refused)."""
     from backbone.agents import AgentSettings, configure_crewai
-    from backbone.community.bot import BotStartError, create_bot, start_bot
+    from backbone.community.bot import BotStartError, create_bot
     from backbone.community.config import CommunitySettings
     from backbone.core.logging import configure_logging, mask_secret
 
@@ -62,7 +85,7 @@ def run_bot(err: Console) -> int:
     configure_logging(level=settings.log_level, fmt=settings.log_format, file=settings.log_file)
     configure_crewai(data_dir=settings.data_dir)
     try:
-        asyncio.run(start_bot(create_bot(settings, agents=agents), token))
+        asyncio.run(serve(create_bot(settings, agents=agents), token))
     except BotStartError as exc:
         _fail(err, str(exc))
         return 1

@@ -3,7 +3,9 @@ the start-up errors said plainly, and the invite's scopes and permissions."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -222,3 +224,23 @@ def test_invalid_agent_settings_are_refused_before_discord(
     assert result.exit_code == 2
     assert "temperature" in result.stderr
     assert started == []
+
+
+async def test_sigterm_closes_the_bot_gracefully(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`backbone up` stops the bot with SIGTERM: the bot is closed (its pool too) and the
+    run returns, rather than the process dying mid-write."""
+    from backbone.cli import _bot
+
+    closed = asyncio.Event()
+
+    class Bot:
+        async def close(self) -> None:
+            closed.set()
+
+    async def run(bot: Any, token: str) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        await closed.wait()
+
+    monkeypatch.setattr(bot_module, "start_bot", run)
+    await asyncio.wait_for(_bot.serve(Bot(), TOKEN), timeout=10)  # type: ignore[arg-type]
+    assert closed.is_set()
