@@ -20,7 +20,7 @@ from tests.e2e.test_bench_reports import _columns
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
-OURS = "rules + CRM write, 4 at once"
+OURS = "the bot's lead handler + CRM write, 4 at once"
 ROWS = [
     OURS,
     "phrase rules alone (no database)",

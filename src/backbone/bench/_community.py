@@ -90,7 +90,7 @@ def _print_leads(rows: list[LeadRow], out: Console) -> None:
         title="Lead detector: messages through the phrase rules and the CRM write",
         label="path",
         columns=["messages", "leads", "seconds", "messages/s", "vs ours"],
-        caption="vs ours: that row's messages/s against ours (the rules + CRM write)",
+        caption="vs ours: that row's messages/s against ours (the bot's handler + CRM write)",
     )
     for row in (ours, alone, floor):
         table.add_row(

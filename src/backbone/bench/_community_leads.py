@@ -4,13 +4,17 @@ CRM write, against the rules alone and against one bare ``INSERT`` per lead.
 All three read the same day of chat (:mod:`backbone.bench._community_corpus`) on the
 run's own database:
 
-- **ours**: each message through :func:`~backbone.community.leads_flow.process_lead` —
-  what the bot's lead cog runs for a message in a lead channel — ``concurrency`` at once
-  (discord.py dispatches every event as a task of its own) over an asyncpg pool of that
-  size, the bot's own pool;
+- **ours**: each message through the bot's own handler,
+  :meth:`~backbone.community.cogs.leads.LeadsCog.on_message` of a bot from
+  :func:`~backbone.community.create_bot` (the lead channel check, the phrase rules, the
+  CRM write through its :class:`~backbone.community.reconcile.Crm`, the log line),
+  ``concurrency`` messages at once (discord.py dispatches every event as a task of its
+  own) over a pool the size of the bot's own (:data:`POOL_SIZE`). The messages are plain
+  objects with the attributes the handler reads: no Discord gateway in between;
 - **rules alone**: :meth:`PhraseMatcher.match` over every message, in one loop: the CPU
   ceiling, no database;
-- **one INSERT per lead**: the same concurrency and pool, each lead message written as one
+- **one INSERT per lead**: the same concurrency and pool, the rules alone on each message,
+  and each lead written as one
   row of a table with no constraint: the floor of one write per lead, next to ours, which
   upserts the author, inserts the event unless the message has one, and flags the member
   in one transaction.
@@ -25,23 +29,30 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import asyncpg
+import discord
 
 from backbone.bench._community_corpus import ChatLine
+from backbone.community import CommunitySettings, create_bot
+from backbone.community.cogs.leads import LeadsCog
 from backbone.community.leads import PhraseMatcher
-from backbone.community.store import record_lead
 
-__all__ = ["GUILD_ID", "LeadLedger", "LeadRow", "measure_leads"]
+__all__ = ["GUILD_ID", "POOL_SIZE", "LeadLedger", "LeadRow", "measure_leads"]
 
 GUILD_ID = 1_100_000_000_000_000_000
 CHANNEL_ID = 1_100_000_000_000_000_001
+CHANNEL = "general-chat"
+POOL_SIZE = 4
+"""The bot's own pool's size (:meth:`CommunityBot.setup_hook`)."""
 _FLOOR_TABLE = "bench_floor_leads"
 _FLOOR_CREATE = (
     f"CREATE TABLE {_FLOOR_TABLE} (message_id bigint, user_id bigint, phrase text,"
     " excerpt text, at timestamptz)"
 )
 _FLOOR_INSERT = f"INSERT INTO {_FLOOR_TABLE} VALUES ($1, $2, $3, $4, $5)"  # noqa: S608 - constant
+_EVENTS = "SELECT count(*) FROM community_lead_events"
 _LEDGER = """
 SELECT
     (SELECT count(*) FROM community_lead_events),
@@ -118,23 +129,30 @@ def _rules_alone(lines: Sequence[ChatLine], matcher: PhraseMatcher) -> LeadRow:
     )
 
 
-def _ours(pool: asyncpg.Pool, matcher: PhraseMatcher) -> Callable[[ChatLine], Awaitable[bool]]:
+def _message(line: ChatLine, guild: SimpleNamespace, channel: SimpleNamespace) -> object:
+    """What the lead handler reads of a ``discord.Message``, and nothing more."""
+    author = SimpleNamespace(id=line.author_id, bot=False, display_name=line.author_name)
+    return SimpleNamespace(
+        id=line.message_id,
+        content=line.content,
+        created_at=line.created_at,
+        guild=guild,
+        channel=channel,
+        author=author,
+        webhook_id=None,
+        type=discord.MessageType.default,
+    )
+
+
+def _ours(pool: asyncpg.Pool, rules: Sequence[str]) -> Callable[[ChatLine], Awaitable[bool]]:
+    settings = CommunitySettings(lead_channels=[CHANNEL], lead_phrases=list(rules))
+    cog = LeadsCog(create_bot(settings, pool=pool))
+    guild = SimpleNamespace(id=GUILD_ID)
+    channel = SimpleNamespace(id=CHANNEL_ID, name=CHANNEL)
+
     async def step(line: ChatLine) -> bool:
-        match = matcher.match(line.content)
-        if match is None:
-            return False
-        await record_lead(
-            pool,
-            guild_id=GUILD_ID,
-            user_id=line.author_id,
-            display_name=line.author_name,
-            message_id=line.message_id,
-            channel_id=CHANNEL_ID,
-            phrase=match.rule,
-            excerpt=match.excerpt,
-            at=line.created_at,
-        )
-        return True
+        await cog.on_message(_message(line, guild, channel))  # type: ignore[arg-type]
+        return False  # what it found is counted in the table
 
     return step
 
@@ -162,18 +180,21 @@ async def measure_leads(
 ) -> tuple[list[LeadRow], LeadLedger]:
     """The three rows (ours, rules alone, the floor) and ours' ledger."""
     matcher = PhraseMatcher(rules)
-    pool = await asyncpg.create_pool(database_url, min_size=concurrency, max_size=concurrency)
+    pool = await asyncpg.create_pool(database_url, min_size=POOL_SIZE, max_size=POOL_SIZE)
     try:
         await pool.execute(_FLOOR_CREATE)
-        found, seconds = await _fan_out(lines, concurrency, _ours(pool, matcher))
-        ours = LeadRow(f"rules + CRM write, {concurrency} at once", len(lines), found, seconds)
+        _, seconds = await _fan_out(lines, concurrency, _ours(pool, rules))
+        found = await pool.fetchval(_EVENTS)
+        ours = LeadRow(
+            f"the bot's lead handler + CRM write, {concurrency} at once", len(lines), found, seconds
+        )
         alone = _rules_alone(lines, matcher)
         found, seconds = await _fan_out(lines, concurrency, _floor(pool, matcher))
         floor = LeadRow(
             f"rules + one INSERT per lead, {concurrency} at once", len(lines), found, seconds
         )
-        before = await pool.fetchval("SELECT count(*) FROM community_lead_events")
-        await _fan_out(lines, concurrency, _ours(pool, matcher))
+        before = await pool.fetchval(_EVENTS)
+        await _fan_out(lines, concurrency, _ours(pool, rules))
         events, distinct, hot, score = await pool.fetchrow(_LEDGER)
         ledger = LeadLedger(
             expected=sum(1 for line in lines if line.lead),
