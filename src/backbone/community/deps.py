@@ -11,7 +11,6 @@ stays a 500.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,6 +21,7 @@ from asyncpg import exceptions as pg
 from fastapi import Depends, FastAPI, Request
 
 from backbone.community.config import CommunitySettings
+from backbone.core.bearer import require_bearer
 from backbone.core.db import libpq_url
 from backbone.core.problems import ProblemError, problem_responses
 
@@ -161,14 +161,7 @@ PoolDep = Annotated[asyncpg.Pool, Depends(get_pool)]
 
 async def require_reader(request: Request, settings: SettingsDep) -> None:
     """401 unless ``Authorization: Bearer`` carries the API token (compared in constant time)."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    expected = settings.api_token.get_secret_value().encode()
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected):
-        raise ProblemError(
-            401,
-            detail="Send the CRM API's token as 'Authorization: Bearer <token>'.",
-            headers={"WWW-Authenticate": 'Bearer realm="community"'},
-        )
+    require_bearer(request, settings.api_token, api="the CRM API", realm="community")
 
 
 ReaderDep = Depends(require_reader)

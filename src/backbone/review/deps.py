@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from backbone.core.problems import ProblemError
+from backbone.core.bearer import require_bearer
 from backbone.jobs import JobsApi
 from backbone.review.config import ReviewSettings
 
@@ -33,14 +32,7 @@ JobsDep = Annotated[JobsApi, Depends(get_jobs)]
 
 async def require_reader(request: Request, settings: SettingsDep) -> None:
     """401 unless ``Authorization: Bearer`` carries the API token (compared in constant time)."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    expected = settings.api_token.get_secret_value().encode()
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected):
-        raise ProblemError(
-            401,
-            detail="Send the review API's token as 'Authorization: Bearer <token>'.",
-            headers={"WWW-Authenticate": 'Bearer realm="reviews"'},
-        )
+    require_bearer(request, settings.api_token, api="the review API", realm="reviews")
 
 
 ReaderDep = Depends(require_reader)
