@@ -190,3 +190,17 @@ async def test_an_argument_that_is_no_channel_is_refused_with_the_usage(server: 
     )
     assert reply["allowed_mentions"] == {"parse": []}
     assert server.reads == []
+
+
+async def test_an_admin_cannot_summarise_a_channel_hidden_from_them(server: Server) -> None:
+    """#product-questions closed to @everyone: alice (Manage Server, not Administrator)
+    may not see it, so she gets a refusal and nothing is read or posted."""
+    hidden = discord.PermissionOverwrite(view_channel=False, read_message_history=False)
+    channel = server.channel("product-questions")
+    await dpytest.set_permission_overrides(server.guild.default_role, channel, hidden)
+    assert not channel.permissions_for(server.member("alice")).read_message_history
+    (refusal,) = await _command(server, f"!summarize-day {channel.mention}")
+    assert "cannot read" in refusal["content"]
+    assert server.reads == []
+    assert server.summary.calls == []
+    assert server.messages_in("admin-reports") == []

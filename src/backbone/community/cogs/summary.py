@@ -1,6 +1,7 @@
 """``!summarize-day [#channel]`` (and ``/summarize-day``): an admin's summary of a day.
 
-Anyone else gets a short refusal and nothing is read or posted. For an admin: the last
+Anyone else gets a short refusal and nothing is read or posted; so does an admin naming
+a channel they cannot read themselves. For an admin: the last
 24 hours of the channel (default: the first lead channel) are read through the bot's
 history function, up to the cap, without bots' messages (earlier summaries included) or
 the command's own invocations; the day's hot leads come from the CRM; the summariser
@@ -71,6 +72,14 @@ class SummaryCog(commands.Cog, name="Summary"):
             missing = settings.lead_channels[0] if target is None else settings.report_channel
             await ctx.send(f"I cannot find the channel `{missing}`.", allowed_mentions=_QUIET)
             return
+        if not _can_read(ctx.author, target):
+            # A summary must not show an admin a channel Discord hides from them.
+            await ctx.send(
+                f"You cannot read {target.mention}, so I will not summarise it.",
+                ephemeral=True,
+                allowed_mentions=_QUIET,
+            )
+            return
         await ctx.defer()
         try:
             chunks = await self._summary(ctx.guild, target)
@@ -113,6 +122,14 @@ class SummaryCog(commands.Cog, name="Summary"):
         prefix = f"{self.bot.command_prefix}{COMMAND}"
         text = message.content.strip()
         return not (text == prefix or text.startswith(prefix + " "))
+
+
+def _can_read(author: discord.abc.User, channel: discord.TextChannel) -> bool:
+    """Whether ``author`` may read ``channel``'s history (a member of its server)."""
+    if not isinstance(author, discord.Member):
+        return False
+    permissions = channel.permissions_for(author)
+    return permissions.view_channel and permissions.read_message_history
 
 
 def _summarise(
