@@ -99,6 +99,8 @@ class CommunityBot(commands.Bot):
         agents: AgentSettings | None,
         clock: Callable[[], datetime],
     ) -> None:
+        # The bot uses no voice: discord.py's warnings about voice libraries are noise.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=COMMAND_PREFIX,
             intents=bot_intents(),

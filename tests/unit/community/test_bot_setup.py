@@ -142,3 +142,15 @@ async def test_leads_still_pending_at_shutdown_are_logged(
         message = await server.say("hi", channel="general-chat", member=server.member("alice"))
         server.bot.crm._remember(message, OSError("down"))
     assert f"leads_pending_at_shutdown count=1 messages=[{message.id}]" in caplog.text
+
+
+def test_no_warning_about_voice_libraries(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The bot uses no voice: discord.py's start-up warnings about PyNaCl and davey, which
+    would send an operator looking for a missing library, are not logged."""
+    monkeypatch.setattr(discord.VoiceClient, "warn_nacl", True)
+    monkeypatch.setattr(discord.VoiceClient, "warn_dave", True)
+    with caplog.at_level(logging.WARNING, logger="discord"):
+        create_bot(settings())
+    assert "voice will NOT be supported" not in caplog.text
