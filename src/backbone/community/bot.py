@@ -160,6 +160,10 @@ class CommunityBot(commands.Bot):
         """A command failed: usage errors are told to the user briefly, the rest logged."""
         if isinstance(exception, commands.CommandNotFound):
             return
+        if isinstance(exception, commands.MaxConcurrencyReached):
+            busy = "That is already running for this server; try again when it is done."
+            await context.send(busy, allowed_mentions=discord.AllowedMentions.none())
+            return
         if isinstance(exception, commands.UserInputError | commands.CheckFailure):
             reply = str(exception)[:300]
             if isinstance(exception, commands.UserInputError) and context.command is not None:

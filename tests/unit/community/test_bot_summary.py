@@ -3,8 +3,11 @@ the summariser, where the report goes, and that it can ping nobody."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import discord
@@ -204,3 +207,38 @@ async def test_an_admin_cannot_summarise_a_channel_hidden_from_them(server: Serv
     assert server.reads == []
     assert server.summary.calls == []
     assert server.messages_in("admin-reports") == []
+
+
+async def test_one_summary_at_a_time_per_server(server: Server) -> None:
+    """A second !summarize-day while the first is being made is told so and reads
+    nothing; the first still posts its report."""
+    started, release = threading.Event(), threading.Event()
+    reads: list[int] = []
+
+    def slow(messages: list[Any], **options: Any) -> str:
+        reads.append(len(messages))
+        started.set()
+        release.wait(timeout=30)
+        return "# Summary"
+
+    server.bot.summary_api = lambda: SimpleNamespace(
+        summarize_day=slow, render_summary=lambda text: text, split_message=lambda text: [text]
+    )
+    alice, random = server.member("alice"), server.channel("random")
+    try:
+        dpytest.backend.make_message("!summarize-day", alice, random)
+        await _until(started.is_set)
+        dpytest.backend.make_message("!summarize-day", alice, random)
+        await _until(lambda: any("already running" in p["content"] for p in server.sent))
+    finally:
+        release.set()
+    await dpytest.run_all_events()
+    assert reads == [0]
+    assert [p["content"] for p in server.messages_in("admin-reports")] == ["# Summary"]
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Yield to the bot until ``condition`` holds (at most 10 s)."""
+    async with asyncio.timeout(10):
+        while not condition():
+            await asyncio.sleep(0.01)

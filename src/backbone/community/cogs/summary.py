@@ -51,6 +51,8 @@ class SummaryCog(commands.Cog, name="Summary"):
         self.bot = bot
 
     @commands.guild_only()
+    # One summary at a time per server: each reads up to the cap from Discord's API.
+    @commands.max_concurrency(1, per=commands.BucketType.guild, wait=False)
     # mypy cannot solve hybrid_command's union of callback types (any callback fails).
     @commands.hybrid_command(  # type: ignore[arg-type]
         name=COMMAND,
