@@ -18,6 +18,8 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 
+from backbone.cli._console import err_console as _err
+
 if TYPE_CHECKING:
     from backbone.community.bot import CommunityBot
 
@@ -40,10 +42,6 @@ bot_app = typer.Typer(
 
 def _fail(err: Console, message: str) -> None:
     err.print(Text(f"backbone bot: {message}", style="bold red"))
-
-
-def _err() -> Console:
-    return Console(stderr=True, markup=False, soft_wrap=True)
 
 
 async def serve(bot: CommunityBot, token: str) -> None:

@@ -15,24 +15,10 @@ from backbone.community._analysis import (
     analyse_messages,
     keyword_text,
 )
+from tests.unit.community._day import DAY
 
 MONDAY = "It is Monday."
 T0 = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
-
-DAY = [
-    "The pricing page is confusing, what does the team plan cost?",
-    "I love the new dashboard release, great work!",
-    "Pricing for the team plan should be on the pricing page.",
-    "The dashboard release broke my login on Safari.",
-    "Login fails again after the dashboard release, terrible.",
-    "How do I export my data to CSV?",
-    "Export to CSV works for me from the dashboard settings.",
-    "Is the pricing page updated for annual billing?",
-    "Thanks, the CSV export is awesome.",
-    "Anyone else seeing login errors since the release?",
-    "The team plan pricing is fair, I think.",
-    "how do i export my data to csv?",
-]
 
 
 def chat(texts: list[str], *, start: datetime = T0, author: str = "ada") -> list[ChatMessage]:
